@@ -1,0 +1,29 @@
+"""Private scikit-learn imports used by sklearn_lip, gathered in one place.
+
+scikit-learn moves its private helpers between releases; importing them from here means a
+future move is fixed in one file.
+"""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+from sklearn.base import _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions, HasMethods
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    _raise_for_params,
+    _routing_enabled,
+    process_routing,
+)
+
+__all__ = [
+    "HasMethods",
+    "Interval",
+    "MetadataRouter",
+    "MethodMapping",
+    "StrOptions",
+    "_fit_context",
+    "_raise_for_params",
+    "_routing_enabled",
+    "process_routing",
+]
