@@ -7,6 +7,8 @@ future move is fixed in one file.
 # SPDX-License-Identifier: BSD-3-Clause
 
 from sklearn.base import _fit_context
+from sklearn.utils._chunking import get_chunk_n_rows
+from sklearn.utils.validation import _check_method_params
 from sklearn.utils._param_validation import Interval, StrOptions, HasMethods
 from sklearn.utils.metadata_routing import (
     MetadataRouter,
@@ -22,8 +24,10 @@ __all__ = [
     "MetadataRouter",
     "MethodMapping",
     "StrOptions",
+    "_check_method_params",
     "_fit_context",
     "_raise_for_params",
+    "get_chunk_n_rows",
     "_routing_enabled",
     "process_routing",
 ]

@@ -1,0 +1,253 @@
+"""The one place that turns (weights, training features, labels) into a refined head.
+
+Both estimators (``LIPMetaClassifier`` and ``LIPClassifier``) call :func:`fit_head`: it resolves
+``k`` (an int, a fraction of the squared spectrum, or a validated choice) and the LAP mode, runs
+:mod:`sklearn_lip._lip`, and records what was chosen.
+"""
+
+# Authors: sklearn-lip developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import warnings
+from dataclasses import dataclass, field
+from numbers import Integral, Real
+
+import numpy as np
+
+from ._lip import LAP_MODES, LAPStatistics, _project_rows
+
+__all__ = [
+    "DEFAULT_LAP",
+    "Fold",
+    "HeadFit",
+    "LIPSkippedWarning",
+    "candidate_ks",
+    "fit_head",
+    "label_targets",
+]
+
+#: LAP mode that ``lap="auto"`` picks for each loss family, from benchmarks/bench_core.py
+#: (see LIPMetaClassifier's docstring for the numbers behind each choice).
+DEFAULT_LAP = {"log": "paper", "squared": "paper", "margin": "scaled"}
+
+#: Target values (negative, positive) each loss family was fitted to: logistic models fit 0/1
+#: probabilities, ridge and margin models fit -1/+1. The "log" LAP mode always uses 0/1 rows.
+TARGET_SCALE = {"log": (0.0, 1.0), "squared": (-1.0, 1.0), "margin": (-1.0, 1.0)}
+
+
+class LIPSkippedWarning(UserWarning):
+    """Warning raised when LIP cannot apply and the base weights are used unchanged.
+
+    This happens for weight matrices of rank < 2, e.g. every binary linear model, whose
+    ``coef_`` has a single row and so no lower singular components to purify.
+    """
+
+
+def label_targets(y_indices, n_classes, family, lap):
+    """One-hot targets on the scale the LAP re-fit needs.
+
+    Parameters
+    ----------
+    y_indices : ndarray of shape (n_samples,)
+        Encoded labels in ``0 .. n_classes - 1``.
+    n_classes : int
+        Number of classes.
+    family : {"log", "squared", "margin"}
+        Loss family of the base model.
+    lap : {"paper", "scaled", "log"}
+        LAP mode; ``"log"`` needs 0/1 rows whatever the family.
+
+    Returns
+    -------
+    Y : ndarray of shape (n_samples, n_classes)
+        ``pos`` at the label, ``neg`` elsewhere.
+    """
+    neg, pos = TARGET_SCALE["log" if lap == "log" else family]
+    Y = np.full((len(y_indices), n_classes), neg)
+    Y[np.arange(len(y_indices)), y_indices] = pos
+    return Y
+
+
+def candidate_ks(rank, max_candidates=16):
+    """Candidate numbers of kept components for validation, ``1 <= k < rank``.
+
+    Every k for small ranks; otherwise about ``max_candidates`` values spread both linearly and
+    geometrically, so that both small and large k are tried.
+    """
+    if rank < 2:
+        return []
+    if rank - 1 <= max_candidates:
+        return list(range(1, rank))
+    half = max_candidates // 2
+    grid = np.concatenate(
+        [np.geomspace(1, rank - 1, half), np.linspace(1, rank - 1, max_candidates - half)]
+    )
+    return sorted({int(round(v)) for v in grid})
+
+
+def _k_from_fraction(fraction, singular_values, rank):
+    """Smallest k whose singular values keep ``fraction`` of the squared spectrum."""
+    energy = np.cumsum(singular_values[:rank] ** 2)
+    k = int(np.searchsorted(energy / energy[-1], fraction) + 1)
+    return None if k >= rank else k
+
+
+@dataclass
+class Fold:
+    """One validation split: weights fitted on the training part, scored on the held-out part.
+
+    ``X_*`` are the features the weights act on (for a network: the body's output);
+    ``Y_*`` are target rows as for :class:`~sklearn_lip._lip.LAPStatistics`. A held-out row
+    counts as correctly predicted when its predicted class has a positive entry in ``Y_val``
+    (its label, or any class of its candidate set).
+    """
+
+    W: np.ndarray
+    X_train: object
+    Y_train: np.ndarray
+    X_val: object
+    Y_val: np.ndarray
+    sample_weight: np.ndarray = None
+
+
+@dataclass
+class HeadFit:
+    """What :func:`fit_head` chose and produced."""
+
+    coef: np.ndarray
+    k: object
+    lap: str
+    singular_values: np.ndarray
+    refined_singular_values: np.ndarray
+    validation_scores: dict = field(default=None)
+    validation_z: float = None
+
+
+def _fold_correctness(fold, candidates, lap, fit_intercept):
+    """Per-row correctness on a fold's held-out rows: base weights, then each candidate k."""
+    stats = LAPStatistics(
+        fold.W,
+        fold.X_train,
+        fold.Y_train,
+        sample_weight=fold.sample_weight,
+        fit_intercept=fit_intercept,
+        keep_projections=lap == "log",
+    )
+    Z_val = _project_rows(fold.X_val, slice(None), stats.U, fit_intercept)
+    Y_val = np.asarray(fold.Y_val)
+    rows = np.arange(Y_val.shape[0])
+
+    def correct(singular_values):
+        predicted = np.argmax((Z_val * singular_values) @ stats.Vt, axis=1)
+        return Y_val[rows, predicted] > 0
+
+    usable = [k for k in candidates if k < stats.rank]
+    base = correct(stats.singular_values)
+    return base, {k: correct(stats.refit(k, lap)) for k in usable}
+
+
+def _select_k(folds, candidates, lap, fit_intercept, min_z_score):
+    """Pick k by a paired (McNemar) comparison with the unchanged weights on held-out rows.
+
+    Returns ``(k or None, scores, z)``: ``None`` keeps W unchanged. The best candidate (most
+    rows it gets right that the base gets wrong, net) must beat the base by ``min_z_score``
+    standard errors, ``(b - c) / sqrt(b + c)``, so a gain within validation noise changes
+    nothing.
+    """
+    base_rows, candidate_rows = [], {}
+    for fold in folds:
+        base, by_k = _fold_correctness(fold, candidates, lap, fit_intercept)
+        base_rows.append(base)
+        for k, rows in by_k.items():
+            candidate_rows.setdefault(k, []).append(rows)
+    base = np.concatenate(base_rows) if base_rows else np.zeros(0, dtype=bool)
+    scores = {"unchanged": float(base.mean()) if base.size else float("nan")}
+    best_k, best_net, best_z = None, 0, 0.0
+    for k, parts in candidate_rows.items():
+        if len(parts) != len(base_rows):
+            continue  # not a valid k on every fold
+        rows = np.concatenate(parts)
+        scores[k] = float(rows.mean())
+        wins = int(np.sum(rows & ~base))
+        losses = int(np.sum(~rows & base))
+        net = wins - losses
+        z = net / np.sqrt(wins + losses) if wins + losses else 0.0
+        if net > best_net or (net == best_net and net > 0 and z > best_z):
+            best_k, best_net, best_z = k, net, z
+    if best_k is None or best_z < min_z_score:
+        return None, scores, best_z
+    return best_k, scores, best_z
+
+
+def fit_head(
+    W,
+    X,
+    Y,
+    *,
+    k,
+    lap,
+    folds=None,
+    sample_weight=None,
+    fit_intercept=True,
+    min_z_score=2.0,
+):
+    """Refine a linear head with LIP, choosing ``k`` as asked.
+
+    Parameters
+    ----------
+    W : ndarray of shape (n_features + fit_intercept, n_classes)
+        Head weights, features x classes, bias as last row when ``fit_intercept``.
+    X : {ndarray, sparse matrix, dask array} of shape (n_samples, n_features)
+        Features the head acts on.
+    Y : ndarray of shape (n_samples, n_classes)
+        Training targets on the base model's scale (see :func:`label_targets`).
+    k : int, float in (0, 1), "auto" or list of int
+        Kept components: an int; a fraction of the squared spectrum; ``"auto"`` to validate
+        :func:`candidate_ks`; or a list of candidates to validate.
+    lap : {"paper", "scaled", "log"}
+        LAP mode, already resolved from ``"auto"`` by the caller.
+    folds : iterable of Fold, default=None
+        Validation splits, consumed only when ``k`` is validated.
+    sample_weight : ndarray of shape (n_samples,), default=None
+        Row weights of the re-fit.
+    fit_intercept : bool, default=True
+        Whether the last row of ``W`` is a bias.
+    min_z_score : float, default=2.0
+        Evidence a validated k needs to replace the unchanged weights (see ``_select_k``).
+
+    Returns
+    -------
+    HeadFit
+        ``k`` is ``None`` when the weights were left unchanged.
+    """
+    if lap not in LAP_MODES:
+        raise ValueError(f"lap must be one of {LAP_MODES}; got {lap!r}.")
+    stats = LAPStatistics(
+        W,
+        X,
+        Y,
+        sample_weight=sample_weight,
+        fit_intercept=fit_intercept,
+        keep_projections=lap == "log",
+    )
+    singular_values = stats.singular_values
+    unchanged = HeadFit(np.asarray(W, dtype=np.float64), None, lap, singular_values, singular_values)
+    if stats.rank < 2:
+        warnings.warn(
+            f"The weight matrix has rank {stats.rank} (binary or degenerate model): LIP needs "
+            "rank >= 2, so the base weights are used unchanged.",
+            LIPSkippedWarning,
+            stacklevel=3,
+        )
+        return unchanged
+    scores = z = None
+    if isinstance(k, str) or (not isinstance(k, Real) and not isinstance(k, Integral)):
+        candidates = candidate_ks(stats.rank) if isinstance(k, str) else sorted(set(k))
+        k, scores, z = _select_k(folds or (), candidates, lap, fit_intercept, min_z_score)
+    elif isinstance(k, Real) and not isinstance(k, Integral):
+        k = _k_from_fraction(k, singular_values, stats.rank)
+    if k is None:
+        unchanged.validation_scores, unchanged.validation_z = scores, z
+        return unchanged
+    refined = stats.refit(int(k), lap)
+    return HeadFit(stats.weights(refined), int(k), lap, singular_values, refined, scores, z)

@@ -1,0 +1,244 @@
+"""Tests of LIPMetaClassifier beyond scikit-learn's common checks (see test_common.py)."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from scipy import sparse
+from sklearn import config_context
+from sklearn.base import clone
+from sklearn.datasets import load_iris, make_classification
+from sklearn.linear_model import LogisticRegression, Perceptron, RidgeClassifier, SGDClassifier
+from sklearn.model_selection import GridSearchCV
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import LinearSVC
+
+from sklearn_lip import LIPMetaClassifier, LIPSkippedWarning, lip_refine
+from sklearn_lip.meta import loss_family
+
+
+class PerceptronWithoutWeights(Perceptron):
+    """A linear classifier whose fit takes no sample_weight."""
+
+    def fit(self, X, y):
+        return super().fit(X, y)
+
+
+@pytest.fixture(scope="module")
+def data():
+    X, y = make_classification(
+        n_samples=300, n_features=12, n_informative=8, n_classes=5, random_state=0
+    )
+    return StandardScaler().fit_transform(X), y
+
+
+def test_fixed_k_equals_lip_refine_on_the_inner_weights(data):
+    X, y = data
+    clf = LIPMetaClassifier(RidgeClassifier(), k=2, lap="paper").fit(X, y)
+    W = np.vstack([clf.estimator_.coef_.T, clf.estimator_.intercept_])
+    Y = 2 * np.eye(5)[y] - 1  # ridge fits -1/+1 targets
+    expected = lip_refine(W, np.column_stack([X, np.ones(len(X))]), Y, 2)
+    np.testing.assert_allclose(np.vstack([clf.coef_.T, clf.intercept_]), expected, rtol=1e-10)
+    np.testing.assert_allclose(clf.raw_coef_, clf.estimator_.coef_)
+    np.testing.assert_allclose(
+        clf.decision_function(X), X @ clf.coef_.T + clf.intercept_, rtol=1e-12
+    )
+    assert clf.k_ == 2 and clf.lap_ == "paper"
+    assert clf.validation_scores_ is None
+
+
+def test_lap_modes_and_targets_per_family():
+    assert loss_family(LogisticRegression()) == "log"
+    assert loss_family(SGDClassifier(loss="log_loss")) == "log"
+    assert loss_family(RidgeClassifier()) == "squared"
+    assert loss_family(LinearSVC()) == "margin"
+    assert loss_family(Perceptron()) == "margin"
+
+
+@pytest.mark.parametrize(
+    "estimator, has_proba",
+    [(LogisticRegression(), True), (RidgeClassifier(), False), (LinearSVC(), False),
+     (SGDClassifier(loss="modified_huber"), False)],
+)
+def test_predict_proba_only_for_log_loss_models(data, estimator, has_proba):
+    X, y = data
+    clf = LIPMetaClassifier(estimator, k=2)
+    assert hasattr(clf, "predict_proba") is has_proba
+    clf.fit(X, y)
+    assert hasattr(clf, "predict_proba") is has_proba
+    if has_proba:
+        proba = clf.predict_proba(X)
+        np.testing.assert_allclose(proba.sum(axis=1), 1)
+        np.testing.assert_array_equal(clf.classes_[proba.argmax(1)], clf.predict(X))
+        np.testing.assert_allclose(np.log(proba), clf.predict_log_proba(X), atol=1e-10)
+
+
+def test_unchanged_weights_reproduce_the_base_estimator(data):
+    X, y = data
+    # A fraction keeping the whole spectrum leaves W as fitted.
+    clf = LIPMetaClassifier(LogisticRegression(), k=0.999999999).fit(X, y)
+    assert clf.k_ is None
+    base = LogisticRegression().fit(X, y)
+    np.testing.assert_allclose(clf.predict_proba(X), base.predict_proba(X), rtol=1e-10)
+
+
+def test_fraction_k_keeps_that_share_of_the_spectrum(data):
+    X, y = data
+    clf = LIPMetaClassifier(RidgeClassifier(), k=0.5).fit(X, y)
+    energy = np.cumsum(clf.singular_values_**2) / np.sum(clf.singular_values_**2)
+    assert energy[clf.k_ - 1] >= 0.5 > (energy[clf.k_ - 2] if clf.k_ > 1 else 0)
+
+
+def test_auto_keeps_weights_when_validation_shows_no_gain():
+    # Pure-noise labels: no k can beat the base by two standard errors.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(400, 10))
+    y = rng.randint(0, 6, 400)
+    clf = LIPMetaClassifier(LogisticRegression(), random_state=0).fit(X, y)
+    assert clf.k_ is None
+    assert "unchanged" in clf.validation_scores_
+    np.testing.assert_allclose(clf.coef_, clf.raw_coef_)
+
+
+def test_auto_picks_a_k_when_the_gain_is_clear():
+    # 40 classes whose means live in a 3-dimensional subspace, weakly regularized logistic
+    # regression with 40% symmetric noise: truncation to the true rank helps clearly.
+    rng = np.random.RandomState(0)
+    n_classes, n_features, n = 40, 30, 6000
+    means = rng.normal(size=(n_classes, 3)) @ rng.normal(size=(3, n_features))
+    y = rng.randint(0, n_classes, n)
+    X = means[y] + 1.5 * rng.normal(size=(n, n_features))
+    flip = rng.rand(n) < 0.4
+    y_noisy = np.where(flip, rng.randint(0, n_classes, n), y)
+    clf = LIPMetaClassifier(
+        LogisticRegression(C=100, max_iter=300), k=[2, 3, 5, 10, 20], lap="paper",
+        random_state=0,
+    ).fit(X[:4000], y_noisy[:4000])
+    assert clf.k_ in (2, 3, 5)
+    assert clf.validation_z_ >= 2.0
+    assert clf.validation_scores_[clf.k_] > clf.validation_scores_["unchanged"]
+    base = LogisticRegression(C=100, max_iter=300).fit(X[:4000], y_noisy[:4000])
+    assert clf.score(X[4000:], y[4000:]) > base.score(X[4000:], y[4000:])
+
+
+def test_auto_without_enough_rows_per_class_leaves_w_unchanged(data):
+    X, y = data
+    y = y.copy()
+    y[0] = 9  # a class with a single row: no stratified validation possible
+    clf = LIPMetaClassifier(RidgeClassifier()).fit(X, y)
+    assert clf.k_ is None
+
+
+def test_binary_problem_warns_and_behaves_like_the_base(data):
+    X, y = data
+    y = (y > 2).astype(int)
+    with pytest.warns(LIPSkippedWarning, match="rank 1"):
+        clf = LIPMetaClassifier(LogisticRegression(), k=1).fit(X, y)
+    base = LogisticRegression().fit(X, y)
+    np.testing.assert_allclose(clf.decision_function(X), base.decision_function(X), rtol=1e-10)
+    np.testing.assert_allclose(clf.predict_proba(X), base.predict_proba(X), rtol=1e-10)
+    np.testing.assert_array_equal(clf.predict(X), base.predict(X))
+
+
+def test_estimator_without_coef_raises_type_error(data):
+    X, y = data
+    with pytest.raises(TypeError, match="KNeighborsClassifier has none"):
+        LIPMetaClassifier(KNeighborsClassifier()).fit(X, y)
+
+
+@pytest.mark.parametrize("k, message", [(7, "1 <= k < rank"), (0, "'k' parameter"),
+                                        ("best", "'k' parameter"), (1.5, "'k' parameter")])
+def test_invalid_k(data, k, message):
+    X, y = data
+    with pytest.raises(ValueError, match=message):
+        LIPMetaClassifier(RidgeClassifier(), k=k).fit(X, y)
+
+
+def test_invalid_lap_and_cv(data):
+    X, y = data
+    with pytest.raises(ValueError, match="'lap' parameter"):
+        LIPMetaClassifier(lap="exact").fit(X, y)
+    with pytest.raises(ValueError, match="'cv' parameter"):
+        LIPMetaClassifier(cv="five").fit(X, y)
+
+
+def test_string_labels_pandas_sparse_and_float32(data):
+    pd = pytest.importorskip("pandas")
+    X, y = data
+    labels = np.array(["ant", "bee", "cat", "dog", "eel"])[y]
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    clf = LIPMetaClassifier(RidgeClassifier(), k=2).fit(frame, labels)
+    np.testing.assert_array_equal(clf.classes_, np.unique(labels))
+    np.testing.assert_array_equal(clf.feature_names_in_, frame.columns)
+    assert set(clf.predict(frame)) <= set(labels)
+    dense_pred = clf.predict(frame)
+    sparse_clf = LIPMetaClassifier(RidgeClassifier(solver="sparse_cg", tol=1e-10), k=2)
+    np.testing.assert_array_equal(
+        sparse_clf.fit(sparse.csr_matrix(X), labels).predict(sparse.csr_matrix(X)),
+        LIPMetaClassifier(RidgeClassifier(solver="sparse_cg", tol=1e-10), k=2)
+        .fit(X, labels).predict(X),
+    )
+    assert (clf.fit(X.astype(np.float32), labels).predict(X) == dense_pred).mean() > 0.98
+
+
+def test_pickle_and_clone_round_trip(data):
+    X, y = data
+    clf = LIPMetaClassifier(LogisticRegression(), k=2).fit(X, y)
+    restored = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
+    cloned = clone(clf)
+    assert not hasattr(cloned, "coef_") and cloned.get_params()["k"] == 2
+
+
+def test_grid_search_over_k_and_inner_params_in_a_pipeline(data):
+    X, y = data
+    pipe = make_pipeline(StandardScaler(), LIPMetaClassifier(LogisticRegression()))
+    grid = GridSearchCV(
+        pipe,
+        {"lipmetaclassifier__k": [1, 2, 3], "lipmetaclassifier__estimator__C": [0.1, 1.0]},
+        cv=3,
+    ).fit(X, y)
+    assert grid.best_params_["lipmetaclassifier__k"] in (1, 2, 3)
+    assert len(grid.cv_results_["mean_test_score"]) == 6
+
+
+def test_sample_weight_reaches_inner_fit_and_refit(data):
+    X, y = data
+    weights = np.random.RandomState(0).randint(0, 3, len(y)).astype(float)
+    weighted = LIPMetaClassifier(RidgeClassifier(), k=2).fit(X, y, sample_weight=weights)
+    rows = np.repeat(np.arange(len(y)), weights.astype(int))
+    repeated = LIPMetaClassifier(RidgeClassifier(), k=2).fit(X[rows], y[rows])
+    np.testing.assert_allclose(weighted.coef_, repeated.coef_, rtol=1e-8, atol=1e-10)
+    with pytest.warns(UserWarning, match="does not accept sample_weight"):
+        LIPMetaClassifier(PerceptronWithoutWeights(), k=2).fit(X, y, sample_weight=weights)
+
+
+def test_sample_weight_with_metadata_routing(data):
+    X, y = data
+    weights = np.random.RandomState(0).rand(len(y))
+    with config_context(enable_metadata_routing=True):
+        inner = RidgeClassifier().set_fit_request(sample_weight=True)
+        routed = LIPMetaClassifier(inner, k=2).fit(X, y, sample_weight=weights)
+        unrouted = LIPMetaClassifier(
+            RidgeClassifier().set_fit_request(sample_weight=False), k=2
+        ).fit(X, y, sample_weight=weights)
+    direct = RidgeClassifier().fit(X, y, sample_weight=weights)
+    np.testing.assert_allclose(routed.raw_coef_, direct.coef_)
+    np.testing.assert_allclose(unrouted.raw_coef_, RidgeClassifier().fit(X, y).coef_)
+
+
+def test_fit_does_not_warn_for_supported_input(data):
+    X, y = data
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        LIPMetaClassifier(RidgeClassifier(), random_state=0).fit(X, y)
+
+
+def test_auto_is_reproducible_with_random_state(data):
+    X, y = data
+    first = LIPMetaClassifier(LogisticRegression(), random_state=3).fit(X, y)
+    second = LIPMetaClassifier(LogisticRegression(), random_state=3).fit(X, y)
+    assert first.validation_scores_ == second.validation_scores_
