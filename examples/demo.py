@@ -10,7 +10,6 @@ Run: ``python examples/demo.py`` (or ``bash scripts/run_demo.sh`` from a fresh c
 import time
 import warnings
 
-import numpy as np
 from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from numbers import Integral, Real
 
 import numpy as np
+from scipy.stats import norm
 
 from ._lip import LAP_MODES, LAPStatistics, _project_rows
 
@@ -146,13 +147,14 @@ def _fold_correctness(fold, candidates, lap, fit_intercept):
     return base, {k: correct(stats.refit(k, lap)) for k in usable}
 
 
-def _select_k(folds, candidates, lap, fit_intercept, min_z_score):
+def _select_k(folds, candidates, lap, fit_intercept, significance):
     """Pick k by a paired (McNemar) comparison with the unchanged weights on held-out rows.
 
     Returns ``(k or None, scores, z)``: ``None`` keeps W unchanged. The best candidate (most
-    rows it gets right that the base gets wrong, net) must beat the base by ``min_z_score``
-    standard errors, ``(b - c) / sqrt(b + c)``, so a gain within validation noise changes
-    nothing.
+    rows it gets right that the base gets wrong, net: ``b - c``) is used only if its z
+    statistic ``(b - c) / sqrt(b + c)`` passes a one-sided test at level ``significance``,
+    Bonferroni-corrected for the number of candidates, so that picking the best of many k
+    does not turn validation noise into a change of W.
     """
     base_rows, candidate_rows = [], {}
     for fold in folds:
@@ -174,7 +176,8 @@ def _select_k(folds, candidates, lap, fit_intercept, min_z_score):
         z = net / np.sqrt(wins + losses) if wins + losses else 0.0
         if net > best_net or (net == best_net and net > 0 and z > best_z):
             best_k, best_net, best_z = k, net, z
-    if best_k is None or best_z < min_z_score:
+    threshold = norm.isf(significance / max(len(candidate_rows), 1))
+    if best_k is None or best_z < threshold:
         return None, scores, best_z
     return best_k, scores, best_z
 
@@ -189,7 +192,7 @@ def fit_head(
     folds=None,
     sample_weight=None,
     fit_intercept=True,
-    min_z_score=2.0,
+    significance=0.05,
 ):
     """Refine a linear head with LIP, choosing ``k`` as asked.
 
@@ -212,8 +215,9 @@ def fit_head(
         Row weights of the re-fit.
     fit_intercept : bool, default=True
         Whether the last row of ``W`` is a bias.
-    min_z_score : float, default=2.0
-        Evidence a validated k needs to replace the unchanged weights (see ``_select_k``).
+    significance : float, default=0.05
+        Level of the test a validated k must pass to replace the unchanged weights
+        (see ``_select_k``).
 
     Returns
     -------
@@ -243,7 +247,7 @@ def fit_head(
     scores = z = None
     if isinstance(k, str) or (not isinstance(k, Real) and not isinstance(k, Integral)):
         candidates = candidate_ks(stats.rank) if isinstance(k, str) else sorted(set(k))
-        k, scores, z = _select_k(folds or (), candidates, lap, fit_intercept, min_z_score)
+        k, scores, z = _select_k(folds or (), candidates, lap, fit_intercept, significance)
     elif isinstance(k, Real) and not isinstance(k, Integral):
         k = _k_from_fraction(k, singular_values, stats.rank)
     if k is None:

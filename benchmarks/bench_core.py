@@ -1,0 +1,206 @@
+"""LIP on linear models: base vs each LAP mode vs the package defaults, and LIP's cost.
+
+For every dataset x noise x rate x model x seed: fit the base model on noisy training labels and
+score it on clean test labels; then LIP with k="auto" for each LAP mode, and
+``LIPMetaClassifier(model)`` with its defaults. The three modes share the validation fits (the
+same stratified folds LIPMetaClassifier draws for that seed), so each mode costs one fit_head call;
+the defaults column is a real LIPMetaClassifier fit, and the benchmark checks that it chose the
+same k as the matching mode column.
+
+Cost columns, measured in the same run: the fixed-k LIP step (k = rank // 2, "paper" and "log")
+divided by the base fit time, and the whole default LIPMetaClassifier fit (k="auto": 3 fold fits
++ the final fit + LIP) divided by the base fit time.
+
+Run: ``python -m benchmarks.bench_core [--quick | --full]`` from the repository root.
+"""
+
+import argparse
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression, RidgeClassifier
+from sklearn.model_selection import StratifiedKFold
+from sklearn.svm import LinearSVC
+from sklearn.utils import check_random_state
+from threadpoolctl import threadpool_limits
+
+from sklearn_lip import LIPMetaClassifier, LIPSkippedWarning
+from sklearn_lip._head import DEFAULT_LAP, Fold, fit_head, label_targets
+from sklearn_lip.meta import loss_family
+
+from ._common import Report, markdown_table, noisy_labels, split_dataset
+
+MODELS = {
+    "logreg": lambda seed: LogisticRegression(max_iter=1000),
+    "ridge": lambda seed: RidgeClassifier(),
+    "linearsvc": lambda seed: LinearSVC(random_state=seed),
+}
+MODES = ("paper", "scaled", "log")
+CONFIGS = {
+    "quick": dict(
+        datasets=["digits", "wine"],
+        noises=[("symmetric", 0.2), ("symmetric", 0.4), ("pair", 0.3)],
+        models=list(MODELS),
+        seeds=[0, 1, 2],
+    ),
+    "full": dict(
+        datasets=["digits", "wine", "iris", "breast_cancer", "gen20", "gen50", "gen100"],
+        noises=[("symmetric", 0.2), ("symmetric", 0.4), ("pair", 0.3), ("instance", 0.3)],
+        models=list(MODELS),
+        seeds=[0, 1, 2],
+    ),
+}
+
+
+def _weights(fitted):
+    coef = np.atleast_2d(fitted.coef_)
+    return np.vstack([coef.T, np.broadcast_to(fitted.intercept_, (coef.shape[0],))])
+
+
+def _accuracy(W, X, y_test, classes):
+    scores = X @ W[:-1] + W[-1]
+    predicted = (scores[:, 0] > 0).astype(int) if W.shape[1] == 1 else scores.argmax(axis=1)
+    return float(np.mean(classes[predicted] == y_test))
+
+
+def _targets(y_indices, n_classes, family, lap, W):
+    Y = label_targets(y_indices, n_classes, family, lap)
+    return Y[:, 1:] if W.shape[1] == 1 else Y
+
+
+def run_cell(model_name, X, y_noisy, X_test, y_test, seed):
+    """All variants for one model on one noisy training set; returns one result row."""
+    estimator = MODELS[model_name](seed)
+    classes, y_indices = np.unique(y_noisy, return_inverse=True)
+    start = time.perf_counter()
+    base = clone(estimator).fit(X, y_noisy)
+    base_time = time.perf_counter() - start
+    W = _weights(base)
+    family = loss_family(base)
+    row = {"base": _accuracy(W, X_test, y_test, classes)}
+
+    # The folds LIPMetaClassifier(random_state=seed) draws, fitted once for all modes.
+    split_seed = check_random_state(seed).randint(np.iinfo(np.int32).max)
+    splits = list(StratifiedKFold(3, shuffle=True, random_state=split_seed).split(X, y_noisy))
+    fold_weights = [_weights(clone(estimator).fit(X[tr], y_noisy[tr])) for tr, _ in splits]
+    for lap in MODES:
+        Y = _targets(y_indices, len(classes), family, lap, W)
+        folds = [Fold(Wf, X[tr], Y[tr], X[va], Y[va]) for Wf, (tr, va) in zip(fold_weights, splits)]
+        head = fit_head(W, X, Y, k="auto", lap=lap, folds=folds)
+        row[lap] = _accuracy(head.coef, X_test, y_test, classes)
+        row[f"k_{lap}"] = head.k
+        if lap in ("paper", "log") and W.shape[1] > 1:
+            k_fixed = max(1, min(W.shape) // 2)
+            start = time.perf_counter()
+            fit_head(W, X, Y, k=k_fixed, lap=lap)
+            row[f"step_{lap}/fit"] = (time.perf_counter() - start) / base_time
+
+    start = time.perf_counter()
+    defaults = LIPMetaClassifier(estimator, random_state=seed).fit(X, y_noisy)
+    row["auto_fit/fit"] = (time.perf_counter() - start) / base_time
+    row["defaults"] = defaults.score(X_test, y_test)
+    row["k_defaults"] = defaults.k_
+    lap = DEFAULT_LAP[family]
+    if defaults.k_ != row[f"k_{lap}"]:
+        raise AssertionError(
+            f"LIPMetaClassifier chose k={defaults.k_}, the benchmark's {lap} column "
+            f"k={row[f'k_{lap}']}: the reconstruction no longer matches the estimator."
+        )
+    return row
+
+
+def run(config):
+    rows = []
+    for dataset in config["datasets"]:
+        for seed in config["seeds"]:
+            X, X_test, y, y_test = split_dataset(dataset, seed)
+            for kind, rate in config["noises"]:
+                y_noisy = noisy_labels(kind, rate, X, y, seed)
+                for model_name in config["models"]:
+                    row = run_cell(model_name, X, y_noisy, X_test, y_test, seed)
+                    rows.append(dict(dataset=dataset, noise=kind, rate=rate,
+                                     model=model_name, seed=seed, **row))
+                    print(f"{dataset} {kind} {rate} {model_name} seed {seed}: "
+                          f"base {row['base']:.3f} defaults {row['defaults']:.3f}", flush=True)
+    return pd.DataFrame(rows)
+
+
+def _chosen(values):
+    """How often each k was chosen over the seeds ('-' = W unchanged), e.g. '-x2 5x1'."""
+    counts = pd.Series(["-" if pd.isna(v) else str(int(v)) for v in values]).value_counts()
+    return " ".join(f"{k}x{n}" for k, n in counts.items())
+
+
+def summarize(raw):
+    keys = ["dataset", "noise", "rate", "model"]
+    grouped = raw.groupby(keys, sort=False)
+    table = grouped[["base", *MODES, "defaults"]].mean()
+    for column in (*MODES, "defaults"):
+        table[f"{column} Δ"] = table[column] - table["base"]
+    table["k (defaults)"] = grouped["k_defaults"].agg(_chosen)
+    for column in ("step_paper/fit", "step_log/fit", "auto_fit/fit"):
+        if column in raw:
+            table[column] = grouped[column].mean()
+    ordered = ["base", *(f"{c} Δ" for c in (*MODES, "defaults")), "k (defaults)",
+               "step_paper/fit", "step_log/fit", "auto_fit/fit"]
+    return table[[c for c in ordered if c in table]].reset_index()
+
+
+def conclusions(summary):
+    def listing(rows):
+        return "; ".join(
+            f"{r['dataset']}/{r['noise']} {r['rate']}/{r['model']} {r['defaults Δ']:+.4f}"
+            for _, r in rows.iterrows()
+        )
+
+    mean_deltas = ", ".join(
+        f"{c} {summary[f'{c} Δ'].mean():+.4f}" for c in (*MODES, "defaults")
+    )
+    worse = summary[summary["defaults Δ"] < 0]
+    better = summary[summary["defaults Δ"] > 0.005]
+    return [
+        f"Mean accuracy change vs base over all rows: {mean_deltas}",
+        f"Rows where the defaults are below the base (mean over seeds): {len(worse)} of "
+        f"{len(summary)}" + (f": {listing(worse)}" if len(worse) else ""),
+        f"Rows where the defaults gain more than 0.5 points: {len(better)}"
+        + (f": {listing(better)}" if len(better) else ""),
+    ]
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--quick", action="store_true", help="digits and wine (default)")
+    mode.add_argument("--full", action="store_true", help="all datasets and noise kinds")
+    args = parser.parse_args(argv)
+    name = "full" if args.full else "quick"
+    config = CONFIGS[name]
+    report = Report(
+        f"LIP on linear models ({name})",
+        {
+            "seeds": config["seeds"],
+            "datasets": config["datasets"],
+            "noise (kind, rate)": config["noises"],
+            "models": "LogisticRegression(max_iter=1000), RidgeClassifier(), "
+                      "LinearSVC(random_state=seed)",
+            "protocol": "30% stratified clean test split, StandardScaler on train; noise on "
+                        "train labels only; accuracy on clean test labels, mean over seeds",
+            "LIP": "k='auto' (3 stratified folds, significance=0.05) per LAP mode; 'defaults' = "
+                   "LIPMetaClassifier(model, random_state=seed)",
+            "threads": "BLAS/OpenMP limited to 1 thread (threadpoolctl)",
+        },
+    )
+    with threadpool_limits(1), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", LIPSkippedWarning)
+        raw = run(config)
+    summary = summarize(raw)
+    report.write(f"core_{name}", raw, markdown_table(summary), conclusions(summary))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,310 @@
+"""LIP at scale: Dask arrays (threaded and on a LocalCluster), bounded-memory chunked NumPy and
+sparse input, and the optional-dependency contract."""
+
+import subprocess
+import sys
+import threading
+import tracemalloc
+import warnings
+from functools import partial
+
+import numpy as np
+import pytest
+from scipy import sparse
+from sklearn import config_context
+from sklearn.linear_model import SGDClassifier
+
+from sklearn_lip import LIPMetaClassifier, lip_refine
+from sklearn_lip._head import Fold, fit_head, label_targets
+from sklearn_lip.meta import loss_family
+
+da = pytest.importorskip("dask.array")
+dask = pytest.importorskip("dask")
+distributed = pytest.importorskip("distributed")
+wrappers = pytest.importorskip("dask_ml.wrappers")
+
+from sklearn_lip._dask import _label_rows, fit_lip_dask, lap_sums_dask
+
+LAPS = ["paper", "scaled", "log"]
+
+
+def rel_err(a, b):
+    return np.abs(a - b).max() / np.abs(b).max()
+
+
+@pytest.fixture(scope="module")
+def problem():
+    """Features, labels, row weights and a least-squares-like W (bias as last row)."""
+    rng = np.random.RandomState(0)
+    n, q, n_classes = 1000, 7, 5
+    X = rng.normal(size=(n, q))
+    y = rng.randint(0, n_classes, n)
+    ones = np.column_stack([X, np.ones(n)])
+    W = np.linalg.lstsq(ones, np.eye(n_classes)[y], rcond=None)[0]
+    W += 0.05 * rng.normal(size=W.shape)
+    return X, y, rng.uniform(0.5, 2.0, n), W
+
+
+@pytest.fixture(scope="module")
+def blobs():
+    """A 4-class task split into a training part and a held-out block, as Dask arrays."""
+    rng = np.random.RandomState(0)
+    centers = rng.normal(scale=1.5, size=(4, 6))
+    y = rng.randint(0, 4, 2400)
+    X = centers[y] + rng.normal(size=(2400, 6))
+    return X, y, da.from_array(X, chunks=400), da.from_array(y, chunks=400)
+
+
+def incremental():
+    return wrappers.Incremental(
+        SGDClassifier(loss="log_loss", random_state=0), shuffle_blocks=False
+    )
+
+
+# --- Dask arrays end to end (threaded scheduler) -------------------------------------------
+
+
+@pytest.mark.parametrize("lap", LAPS)
+def test_dask_equals_in_memory(problem, lap):
+    X, y, w, W = problem
+    expected = lip_refine(W, X, y, 2, lap=lap, sample_weight=w, fit_intercept=True)
+    # Uneven row chunks, X also chunked along its features, labels chunked differently.
+    X_dask = da.from_array(X, chunks=((300, 300, 250, 150), (4, 3)))
+    inputs = [
+        (X_dask, da.from_array(y, chunks=170), da.from_array(w, chunks=400)),
+        (X_dask, da.from_array(np.eye(5)[y], chunks=(250, 5)), w),
+        (X, da.from_array(y, chunks=250), w),
+    ]
+    for X_in, y_in, w_in in inputs:
+        refined = lip_refine(W, X_in, y_in, 2, lap=lap, sample_weight=w_in, fit_intercept=True)
+        assert isinstance(refined, np.ndarray)
+        assert rel_err(refined, expected) < 1e-10
+
+
+def test_dask_with_sparse_blocks_equals_in_memory(problem):
+    X, y, _, W = problem
+    X = sparse.csr_matrix(X * (np.random.RandomState(1).rand(*X.shape) < 0.3))
+    Y = sparse.csr_matrix(np.eye(5)[y])
+    X_dask = da.from_array(X, chunks=(300, -1), asarray=False)
+    Y_dask = da.from_array(Y, chunks=(300, -1), asarray=False)
+    for lap in LAPS:
+        expected = lip_refine(W, X, y, 3, lap=lap, fit_intercept=True)
+        refined = lip_refine(W, X_dask, Y_dask, 3, lap=lap, fit_intercept=True)
+        assert rel_err(refined, expected) < 1e-10
+
+
+def _nbytes(result):
+    if isinstance(result, (list, tuple)):
+        return sum(_nbytes(part) for part in result)
+    return getattr(result, "nbytes", 0)
+
+
+@pytest.mark.parametrize("lap", LAPS)
+def test_dask_reads_X_once_and_brings_back_nothing_of_size_n(problem, lap):
+    X, y, _, W = problem
+    reads = []
+    lock = threading.Lock()
+
+    def read_block(block_info=None):
+        location = block_info[None]["chunk-location"][0]
+        with lock:
+            reads.append(location)
+        return X[250 * location : 250 * (location + 1)]
+
+    X_dask = da.map_blocks(read_block, chunks=((250,) * 4, (7,)), dtype=np.float64)
+    returned = []
+
+    def recording_get(dsk, keys, **kwargs):
+        result = dask.threaded.get(dsk, keys, **kwargs)
+        returned.append(_nbytes(result))
+        return result
+
+    with dask.config.set(scheduler=recording_get):
+        refined = lip_refine(
+            W, X_dask, da.from_array(y, chunks=250), 2, lap=lap, fit_intercept=True
+        )
+    assert sorted(reads) == [0, 1, 2, 3]  # one read of every block of X
+    np.testing.assert_allclose(
+        refined, lip_refine(W, X, y, 2, lap=lap, fit_intercept=True), rtol=1e-10
+    )
+    if lap == "log":
+        # With a local scheduler, persisting the projections brings n x (5 + 5) floats here.
+        assert max(returned) == X.shape[0] * 10 * 8
+        returned.remove(max(returned))
+    assert max(returned) < 8 * X.shape[0] / 10
+
+
+def test_lap_sums_dask_returns_small_arrays(problem):
+    X, y, w, W = problem
+    U, _, Vt = np.linalg.svd(W, full_matrices=False)
+    zz, zy, kept = lap_sums_dask(
+        da.from_array(X, chunks=300), y, U, Vt.T, w, True, keep_projections=False
+    )
+    Z = X @ U[:-1] + U[-1]
+    np.testing.assert_allclose(zz, (w[:, None] * Z**2).sum(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(zy, (w[:, None] * Z * (np.eye(5)[y] @ Vt.T)).sum(0), rtol=1e-12)
+    assert kept == (None, None, None)
+
+
+# --- Fitting LIPMetaClassifier on data in Dask -------------------------------------------
+
+
+def _in_memory_head(clf, X, y, X_val, y_val):
+    """What fit_head gives on NumPy copies with the same base weights and held-out block."""
+    W = np.vstack([clf.raw_coef_.T, clf.raw_intercept_])
+    family = loss_family(clf.estimator_)
+    Y, Y_val = (label_targets(labels, 4, family, clf.lap_) for labels in (y, y_val))
+    return fit_head(
+        W,
+        X,
+        Y,
+        k=clf.k,
+        lap=clf.lap_,
+        folds=[Fold(W, X, Y, X_val, Y_val)],
+        fit_intercept=True,
+        significance=clf.significance,
+    )
+
+
+@pytest.mark.parametrize("k, lap", [(2, "scaled"), ([1, 2, 3], "paper"), ("auto", "log")])
+def test_fit_lip_dask_equals_in_memory_refinement(blobs, k, lap):
+    X, y, X_dask, y_dask = blobs
+    rng_state = np.random.get_state()
+    clf = fit_lip_dask(
+        LIPMetaClassifier(incremental(), k=k, lap=lap, significance=1.0),
+        X_dask[:2000],
+        y_dask[:2000],
+        classes=np.arange(4),
+        validation=(X_dask[2000:], y_dask[2000:]),
+    )
+    assert np.random.get_state()[1].tolist() == rng_state[1].tolist()
+    assert loss_family(clf.estimator_) == "log" and hasattr(clf, "predict_proba")
+    assert clf.n_features_in_ == 6 and clf.lap_ == lap
+    expected = _in_memory_head(clf, X[:2000], y[:2000], X[2000:], y[2000:])
+    assert clf.k_ == expected.k
+    assert clf.validation_scores_ == expected.validation_scores
+    W = np.vstack([clf.coef_.T, clf.intercept_])
+    assert rel_err(W, expected.coef) < 1e-10
+    if clf.k_ is not None:
+        assert not np.allclose(clf.coef_, clf.raw_coef_)
+    # Blockwise prediction on Dask through dask-ml's ParallelPostFit.
+    predicted = wrappers.ParallelPostFit(clf).predict(X_dask[2000:])
+    assert isinstance(predicted, da.Array)
+    np.testing.assert_array_equal(predicted.compute(), clf.predict(X[2000:]))
+
+
+def test_fit_lip_dask_errors(blobs):
+    X, y, X_dask, y_dask = blobs
+    with pytest.raises(ValueError, match=r"validation=\(X_val, y_val\)"):
+        fit_lip_dask(LIPMetaClassifier(incremental()), X_dask, y_dask, classes=np.arange(4))
+    with pytest.raises(TypeError, match="needs Dask arrays"):
+        fit_lip_dask(LIPMetaClassifier(incremental(), k=2), X, y, classes=np.arange(4))
+    # A label the fitted base model does not know is an error, never a silent misencoding.
+    with pytest.raises(ValueError, match=r"labels \[7\] that are not in classes_"):
+        _label_rows(np.array([0, 7, 2]), np.arange(4), "log", "paper", binary=False)
+
+
+# --- A real dask.distributed LocalCluster (worker processes) -----------------------------
+
+
+@pytest.fixture(scope="module")
+def client():
+    with warnings.catch_warnings():
+        # Another process on this machine may hold the default HTTP port; a free one is used.
+        warnings.filterwarnings("ignore", message="Port .* is already in use")
+        cluster = distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            host="127.0.0.1",
+        )
+    client = distributed.Client(cluster, set_as_default=False)
+    yield client
+    client.close()
+    cluster.close()
+
+
+def test_local_cluster_lip_refine_and_fit(client, problem, blobs):
+    X, y, w, W = problem
+    X_dask, y_dask = da.from_array(X, chunks=250), da.from_array(y, chunks=250)
+    w_dask = da.from_array(w, chunks=250)
+    with client.as_current(), distributed.get_task_stream(client) as stream:
+        for lap in LAPS:
+            refined = lip_refine(
+                W, X_dask, y_dask, 2, lap=lap, sample_weight=w_dask, fit_intercept=True
+            )
+            expected = lip_refine(W, X, y, 2, lap=lap, sample_weight=w, fit_intercept=True)
+            assert rel_err(refined, expected) < 1e-10
+        X_blobs, y_blobs, Xb_dask, yb_dask = blobs
+        clf = fit_lip_dask(
+            LIPMetaClassifier(incremental(), k="auto", significance=1.0),
+            Xb_dask[:2000],
+            yb_dask[:2000],
+            classes=np.arange(4),
+            validation=(Xb_dask[2000:], yb_dask[2000:]),
+        )
+    workers = {task["worker"] for task in stream.data}
+    assert workers and workers <= set(client.scheduler_info()["workers"])
+    expected = _in_memory_head(clf, X_blobs[:2000], y_blobs[:2000], X_blobs[2000:], y_blobs[2000:])
+    assert clf.k_ == expected.k
+    assert rel_err(np.vstack([clf.coef_.T, clf.intercept_]), expected.coef) < 1e-10
+
+
+# --- Chunked NumPy / sparse input: peak memory does not grow with n ----------------------
+
+
+def _peak_bytes(func):
+    tracemalloc.start()
+    try:
+        func()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("kind", ["memmap", "csr", "working_memory"])
+def test_chunked_path_peak_memory_is_flat_in_n(tmp_path, kind):
+    rng = np.random.RandomState(0)
+    q, n_classes = 40, 8
+    W = rng.normal(size=(q + 1, n_classes))
+    peaks = {}
+    for n in (10_000, 40_000):
+        y = rng.randint(0, n_classes, n)
+        if kind == "csr":
+            X = sparse.random(n, q, density=0.1, format="csr", random_state=rng)
+        else:
+            X = np.lib.format.open_memmap(tmp_path / f"X{n}.npy", "w+", np.float32, (n, q))
+            X[:] = rng.normal(size=(n, q))
+        with config_context(working_memory=1):  # 1 MiB of chunk memory
+            chunk_size = None if kind == "working_memory" else 1000
+            peaks[n] = _peak_bytes(
+                partial(lip_refine, W, X, y, 3, fit_intercept=True, chunk_size=chunk_size)
+            )
+    # O(n x q) would be 12.8 MB at n = 40k; the chunked pass stays near one chunk.
+    assert peaks[40_000] < 1.25 * peaks[10_000] + 64_000
+    assert peaks[40_000] < 2_000_000
+
+
+# --- Optional dependency ------------------------------------------------------------------
+
+
+def test_import_sklearn_lip_does_not_import_dask():
+    code = (
+        "import sys, sklearn_lip, sklearn_lip._dask; "
+        "assert not any(m.split('.')[0] in ('dask', 'distributed', 'dask_ml') "
+        "for m in sys.modules), sorted(m for m in sys.modules if 'dask' in m)"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_missing_dask_raises_import_error_naming_the_extra(monkeypatch, problem, blobs):
+    X, y, _, W = problem
+    U, _, Vt = np.linalg.svd(W, full_matrices=False)
+    _, _, X_dask, y_dask = blobs
+    monkeypatch.setitem(sys.modules, "dask", None)
+    monkeypatch.setitem(sys.modules, "dask.array", None)
+    with pytest.raises(ImportError, match=r"pip install 'sklearn-lip\[dask\]'"):
+        lap_sums_dask(X, y, U, Vt.T, None, True, False)
+    with pytest.raises(ImportError, match=r"sklearn-lip\[dask\]"):
+        fit_lip_dask(LIPMetaClassifier(k=1), X_dask, y_dask)
