@@ -233,6 +233,7 @@ def _summary_lines(cells, raw, methods):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="rate 0.3 only")
+    parser.add_argument("--full", action="store_true", help="the full grid (the default)")
     args = parser.parse_args(argv)
     mode = "quick" if args.quick else "full"
     settings = SETTINGS[mode]

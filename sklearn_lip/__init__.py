@@ -7,8 +7,17 @@ singular components and re-fits the singular values of the rest on the training 
 
 # SPDX-License-Identifier: BSD-3-Clause
 
+from ._dask import fit_lip_dask
 from ._head import LIPSkippedWarning
 from ._lip import lip_refine
+from .cleaning import (
+    CleanLabelClassifier,
+    MinPerClassWarning,
+    confident_joint,
+    estimate_noise_matrix,
+    find_label_issues,
+    label_quality_scores,
+)
 from .meta import LIPMetaClassifier
 from .noise import (
     InstanceDependentNoise,
@@ -24,15 +33,32 @@ from .noise import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "CleanLabelClassifier",
     "InstanceDependentNoise",
+    "LIPClassifier",
     "LIPMetaClassifier",
     "LIPSkippedWarning",
+    "MinPerClassWarning",
     "NoisyLabelClassifier",
     "PairNoise",
     "PartialLabelNoise",
     "SymmetricNoise",
     "TransitionMatrixNoise",
+    "confident_joint",
     "corrupt_labels",
+    "estimate_noise_matrix",
+    "find_label_issues",
+    "fit_lip_dask",
+    "label_quality_scores",
     "lip_refine",
     "make_transition_matrix",
 ]
+
+
+def __getattr__(name):
+    # LIPClassifier needs torch and skorch: import them only when it is asked for.
+    if name == "LIPClassifier":
+        from .neural import LIPClassifier
+
+        return LIPClassifier
+    raise AttributeError(f"module 'sklearn_lip' has no attribute {name!r}")

@@ -5,7 +5,7 @@
 ``shared/paper.md``), so they read ``X`` once, block by block, and only ``2 min(q, l)`` numbers
 come back. The ``"log"`` mode reads ``X`` once too: it persists ``Z`` and the label rows
 (``n x (min(q, l) + l)`` floats) where the blocks are computed (the workers' memory on a
-cluster) and evaluates each L-BFGS step as one reduction over those blocks.
+cluster) and evaluates the objective of each L-BFGS step as one reduction over those blocks.
 
 Dask is imported only when one of these functions runs, so ``import sklearn_lip`` never
 imports it.
@@ -21,7 +21,14 @@ import numpy as np
 from sklearn.base import clone
 
 from ._head import DEFAULT_LAP, Fold, fit_head, label_targets
-from ._lip import _is_dask, _log_loss_sums, _one_hot_rows, _project_labels, _project_rows
+from ._lip import (
+    _is_dask,
+    _lap_row_sums,
+    _log_loss_sums,
+    _one_hot_rows,
+    _project_labels,
+    _project_rows,
+)
 from .meta import loss_family
 
 __all__ = ["fit_lip_dask", "lap_sums_dask", "log_loss_sums_dask"]
@@ -51,9 +58,9 @@ def _with_row_chunks(a, row_chunks, da):
 def lap_sums_dask(X, Y, U, V, sample_weight, fit_intercept, keep_projections):
     """The LAP row sums of :class:`~sklearn_lip._lip.LAPStatistics` for Dask input.
 
-    Builds ``Z = X U`` and the label rows block by block (with the same per-block helpers as
-    the NumPy path) and computes both sums in one Dask computation, so ``X`` is read once and
-    nothing of size ``n_samples`` is brought back.
+    One task per block of rows projects it on ``U``, projects its labels on ``V`` and returns
+    the block's sums (with the same per-block helpers as the NumPy path); Dask adds them up. So
+    ``X`` is read once and nothing of size ``n_samples`` is brought back.
 
     Parameters
     ----------
@@ -90,19 +97,22 @@ def lap_sums_dask(X, Y, U, V, sample_weight, fit_intercept, keep_projections):
     n_classes, n_components = V.shape
     X = _with_row_chunks(X, row_chunks, da)
     Y = _with_row_chunks(Y, row_chunks, da)
-    Z = X.map_blocks(
-        _project_rows,
-        rows=slice(None),
-        U=U,
-        fit_intercept=fit_intercept,
-        chunks=(row_chunks, (n_components,)),
-        dtype=np.float64,
-        meta=np.empty((0, 0)),
-    )
     if sample_weight is not None:
         sample_weight = _with_row_chunks(sample_weight, row_chunks, da).astype(np.float64)
+    # Blocks the sums read: X, projected inside each task, so that one task per block of rows
+    # reads it and returns 2 x n_components numbers; or, for the log mode, persisted X U.
+    rows, projection = X, {"U": U, "fit_intercept": fit_intercept}
     if keep_projections:
         # The one read of X; the log mode then iterates on these blocks, not on X.
+        Z = X.map_blocks(
+            _project_rows,
+            rows=slice(None),
+            U=U,
+            fit_intercept=fit_intercept,
+            chunks=(row_chunks, (n_components,)),
+            dtype=np.float64,
+            meta=np.empty((0, 0)),
+        )
         Y = Y.map_blocks(
             _one_hot_rows,
             rows=slice(None),
@@ -113,26 +123,55 @@ def lap_sums_dask(X, Y, U, V, sample_weight, fit_intercept, keep_projections):
             meta=np.empty((0, 0)),
         )
         Z, Y, sample_weight = dask.persist(Z, Y, sample_weight)
-    YV = Y.map_blocks(
-        _project_labels,
-        rows=slice(None),
-        V=V,
-        new_axis=1 if Y.ndim == 1 else None,
-        chunks=(row_chunks, (n_components,)),
-        dtype=np.float64,
-        meta=np.empty((0, 0)),
+        rows, projection = Z, {}
+    sums = _row_block_reduction(
+        _block_sums, 2 * n_components, rows, Y, sample_weight, V=V, **projection
     )
-    weighted_Z = Z if sample_weight is None else Z * sample_weight[:, None]
-    zz, zy = dask.compute((weighted_Z * Z).sum(axis=0), (weighted_Z * YV).sum(axis=0))
+    zz, zy = np.split(sums, 2)
     if not keep_projections:
         return zz, zy, (None, None, None)
     return zz, zy, (Z, Y, sample_weight)
 
 
-def _log_loss_block(Z, Y, weight_column=None, **params):
+def _row_block_reduction(func, width, *arrays, **params):
+    """Sum over row blocks of ``func(*blocks, **params)``, a ``(1, width)`` row per block.
+
+    One task per block of rows, fused with the tasks that make the blocks (blockwise without a
+    contracted index, so Dask fuses the chain), and only ``width`` numbers per block come
+    back. All arrays share their row chunks and have one chunk along their other axis; a
+    ``None`` array is left out (its parameter keeps its default).
+    """
+    _, da = _import_dask()
+    inputs = []
+    for a in arrays:
+        if a is not None:
+            inputs += [a, "ij" if a.ndim == 2 else "i"]
+    parts = da.blockwise(
+        func,
+        "ij",
+        *inputs,
+        **params,
+        adjust_chunks={"i": 1, "j": width},
+        align_arrays=False,  # rows are aligned already; the column counts differ on purpose
+        dtype=np.float64,
+        meta=np.empty((0, 0)),
+    )
+    return parts.sum(axis=0).compute()
+
+
+def _block_sums(X, Y, sample_weight=None, *, V, U=None, fit_intercept=False):
+    """``_lap_row_sums`` of one block of rows, as a ``(1, 2 n_components)`` row.
+
+    ``X`` is a block of features projected here on ``U``, or of ``X U`` when ``U`` is None.
+    """
+    Z = X if U is None else _project_rows(X, slice(None), U, fit_intercept)
+    sums = _lap_row_sums(Z, _project_labels(Y, slice(None), V), sample_weight)
+    return np.concatenate(sums)[None]
+
+
+def _log_loss_block(Z, Y, sample_weight=None, **params):
     """``_log_loss_sums`` of one block as a ``(1, 1 + n_lower)`` row: loss, then gradient."""
-    weights = None if weight_column is None else weight_column[:, 0]
-    loss, grad = _log_loss_sums(Z, Y, weights, **params)
+    loss, grad = _log_loss_sums(Z, Y, sample_weight, **params)
     return np.concatenate([[loss], grad])[None]
 
 
@@ -164,19 +203,16 @@ def log_loss_sums_dask(Z, Y, sample_weight, singular_values, Vt, k):
     grad : ndarray of shape (n_components - k,)
         Its gradient in ``singular_values[k:]``.
     """
-    _, da = _import_dask()
-    blocks = (Z, Y) if sample_weight is None else (Z, Y, sample_weight[:, None])
-    parts = da.map_blocks(
+    sums = _row_block_reduction(
         _log_loss_block,
-        *blocks,
+        1 + Vt.shape[0] - k,
+        Z,
+        Y,
+        sample_weight,
         singular_values=singular_values,
         Vt=Vt,
         k=k,
-        chunks=((1,) * Z.numblocks[0], (1 + Vt.shape[0] - k,)),
-        dtype=np.float64,
-        meta=np.empty((0, 0)),
     )
-    sums = parts.sum(axis=0).compute()
     return sums[0], sums[1:]
 
 

@@ -12,7 +12,6 @@ every LAP mode but ``"log"``.
 
 import numpy as np
 from scipy import optimize, sparse
-from scipy.special import logsumexp, softmax
 from sklearn.utils import gen_batches
 
 from ._compat import get_chunk_n_rows
@@ -60,6 +59,12 @@ def _chunks(n_samples, n_columns, chunk_size):
     return gen_batches(n_samples, max(int(chunk_size), 1))
 
 
+def _lap_row_sums(Z, YV, sample_weight):
+    """``sum_n w_n Z_n^2`` and ``sum_n w_n Z_n (Y V)_n`` over one block of rows, per column."""
+    weighted_Z = Z if sample_weight is None else Z * sample_weight[:, None]
+    return np.einsum("ij,ij->j", weighted_Z, Z), np.einsum("ij,ij->j", weighted_Z, YV)
+
+
 def _log_loss_sums(Z, Y, sample_weight, singular_values, Vt, k):
     """Row sums of the "log" LAP objective and of its gradient in the lower singular values.
 
@@ -68,10 +73,18 @@ def _log_loss_sums(Z, Y, sample_weight, singular_values, Vt, k):
     ``singular_values[k:]``, so that row blocks can be summed separately.
     """
     logits = (Z * singular_values) @ Vt
-    log_mass = logsumexp(logits, axis=1, b=Y)
-    row_loss = logsumexp(logits, axis=1) - log_mass
+    # Shift by the row maximum and, separately, by the maximum over the label set, so that
+    # logits spanning hundreds (SGD weights) neither overflow nor give inf * 0 = NaN.
+    top = logits.max(axis=1, keepdims=True)
+    p = np.exp(logits - top)
+    total = p.sum(axis=1, keepdims=True)
+    label_logits = np.where(Y > 0, logits, -np.inf)
+    label_top = label_logits.max(axis=1, keepdims=True)
+    q = Y * np.exp(label_logits - label_top)
+    mass = q.sum(axis=1, keepdims=True)
+    row_loss = (np.log(total) + top - np.log(mass) - label_top)[:, 0]
     # d loss / d logits = p - q, q = p restricted to the label set and renormalized.
-    residual = softmax(logits, axis=1) - Y * np.exp(logits - log_mass[:, None])
+    residual = p / total - q / mass
     if sample_weight is not None:
         row_loss = row_loss * sample_weight
         residual = residual * sample_weight[:, None]
@@ -174,9 +187,10 @@ class LAPStatistics:
         kept_Z, kept_Y = [], []
         for rows in _chunks(n_samples, X.shape[1] + n_comp + n_classes, chunk_size):
             Z = _project_rows(X, rows, self.U, self.fit_intercept)
-            weighted_Z = Z if sample_weight is None else Z * sample_weight[rows, None]
-            zz += np.einsum("ij,ij->j", weighted_Z, Z)
-            zy += np.einsum("ij,ij->j", weighted_Z, _project_labels(Y, rows, V))
+            weights = None if sample_weight is None else sample_weight[rows]
+            block_zz, block_zy = _lap_row_sums(Z, _project_labels(Y, rows, V), weights)
+            zz += block_zz
+            zy += block_zy
             if keep_projections:
                 kept_Z.append(Z)
                 kept_Y.append(_one_hot_rows(Y, rows, n_classes))

@@ -32,7 +32,7 @@ def is_candidate_matrix(y):
     """
     if y is None:
         return False
-    shape = y.shape if sparse.issparse(y) else np.shape(y)
+    shape = y.shape if hasattr(y, "shape") else np.asarray(y).shape
     return len(shape) == 2 and shape[1] > 1
 
 
@@ -107,7 +107,7 @@ def encode_labels(y, classes=None):
 
     Parameters
     ----------
-    y : ndarray of shape (n_samples,)
+    y : array-like of shape (n_samples,)
         Labels.
     classes : array-like, default=None
         All class labels, in output order; may include classes absent from ``y``. ``None``
@@ -133,11 +133,12 @@ def encode_labels(y, classes=None):
     >>> encode_labels(["b", "b"], classes=["b", "a"])[1]
     array([0, 0])
     """
+    y = np.asarray(y)
     if classes is None:
         classes, indices = np.unique(y, return_inverse=True)
         if len(classes) < 2:
             raise ValueError(
-                f"y needs samples of at least 2 classes; got one class: {classes[0]!r}."
+                f"y needs samples of at least 2 classes; got one class: {classes.tolist()}."
             )
         return classes, indices.astype(np.int64)
     classes = _check_classes(classes, None, "")

@@ -579,9 +579,8 @@ class CleanLabelClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         X, y = indexable(X, y)
         self.classes_, y_encoded = np.unique(y, return_inverse=True)
         class_counts = np.bincount(y_encoded)
-        name = type(self).__name__
         if len(self.classes_) < 2:
-            raise ValueError(f"{name} needs at least 2 classes in y; got 1 class.")
+            raise ValueError(f"{type(self).__name__} needs at least 2 classes in y; got 1 class.")
         estimator = self._get_estimator()
         params = self._inner_fit_params(estimator, sample_weight, fit_params)
 

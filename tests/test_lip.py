@@ -216,3 +216,14 @@ def test_shape_errors(problem):
         lip_refine(W, X, Y, 2, lap="exact")
     with pytest.raises(ValueError, match="sample_weight must have shape"):
         lip_refine(W, X, Y, 2, sample_weight=np.ones(3))
+
+
+def test_log_mode_is_finite_and_improves_for_huge_logits(problem):
+    W, X, Y, _ = problem
+    W = 300 * W  # logits spanning hundreds, as SGD weights give
+    stats = LAPStatistics(W, X, Y, keep_projections=True)
+    objective = stats.log_objective(2)
+    refined = stats.refit(2, "log")
+    loss, grad = objective(refined[2:])
+    assert np.isfinite(loss) and np.all(np.isfinite(grad))
+    assert loss < objective(stats.singular_values[2:])[0]

@@ -255,6 +255,7 @@ def test_local_cluster_lip_refine_and_fit(client, problem, blobs):
 
 
 def _peak_bytes(func):
+    func()  # untraced warm-up: one-time allocations (caches, lazy imports) are not per-row
     tracemalloc.start()
     try:
         func()

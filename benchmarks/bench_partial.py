@@ -1,0 +1,192 @@
+"""LIPClassifier on candidate sets: each partial-label criterion, base vs +LIP per LAP mode.
+
+For every dataset x ambiguity x seed: candidate sets from ``PartialLabelNoise(ambiguity)`` on
+the training rows (70/30 stratified split, standardized); test accuracy on the *true* labels.
+Methods:
+
+- ``cc`` and ``proden``: LIPClassifier with that criterion on the candidate matrix;
+- ``naive``: one candidate drawn uniformly per row, then LIPClassifier with cross-entropy.
+
+Each method is fitted with ``k="auto"`` under each LAP mode; as in bench_neural, the LAP modes
+share the trained networks (:class:`~benchmarks.bench_neural.SharedTrainingLIPClassifier`).
+"base" is the raw head's accuracy, each "gain" the refined head's minus it (points), "changed"
+how many seeds k="auto" changed the head, "oracle" the best gain over every k chosen on the
+clean test labels (an upper bound, not a result; "unchanged" is not among the choices, so a
+negative oracle means every k hurts), "fit s" the time of one real fit. The last lines report
+the package defaults (``criterion="auto"``, ``lap="auto"``) on the same networks.
+
+Run from the repository root: ``python -m benchmarks.bench_partial [--quick]``.
+"""
+
+# SPDX-License-Identifier: BSD-3-Clause
+
+import argparse
+import time
+
+import numpy as np
+import pandas as pd
+import torch
+from threadpoolctl import threadpool_limits
+
+from sklearn_lip.noise import PartialLabelNoise
+
+from ._common import Report, markdown_table, split_dataset
+from .bench_neural import LAP_MODES, SharedTrainingLIPClassifier, oracle_gains
+
+__all__ = ["main"]
+
+METHODS = ("cc", "proden", "naive")
+CONFIGS = {
+    "quick": dict(datasets=["digits", "wine"], ambiguities=[0.3], seeds=[0, 1, 2]),
+    "full": dict(
+        datasets=["digits", "wine", "gen20"], ambiguities=[0.1, 0.3, 0.5], seeds=[0, 1, 2]
+    ),
+}
+
+
+def _one_candidate(candidates, rng):
+    """One class per row, uniformly among its candidates (the largest of iid uniforms)."""
+    return np.argmax(rng.random_sample(candidates.shape) * candidates, axis=1)
+
+
+def _rows(dataset, ambiguity, seed):
+    X_train, X_test, y_train, y_test = split_dataset(dataset, seed)
+    _, candidates = PartialLabelNoise(ambiguity, random_state=seed).fit_resample(X_train, y_train)
+    naive = _one_candidate(candidates, np.random.RandomState(seed))
+    rows = []
+    for method in METHODS:
+        target = naive if method == "naive" else candidates
+        Y = np.eye(candidates.shape[1])[naive] if method == "naive" else candidates
+        criterion = "ce" if method == "naive" else method
+        fit_s = oracle = None
+        for lap in LAP_MODES:
+            clf = SharedTrainingLIPClassifier(criterion=criterion, lap=lap, random_state=seed)
+            start = time.perf_counter()
+            clf.fit(X_train, target)
+            fit_s = fit_s or time.perf_counter() - start  # the first fit trains the networks
+            raw = clf.classes_[clf.net_.predict(X_test.astype(np.float32))]
+            if oracle is None:
+                oracle = oracle_gains(clf, X_train, Y, X_test, y_test)
+            rows.append(
+                dict(
+                    dataset=dataset,
+                    ambiguity=ambiguity,
+                    seed=seed,
+                    method=method,
+                    lap=lap,
+                    mean_candidates=float(candidates.sum(axis=1).mean()),
+                    base=float(np.mean(raw == y_test)),
+                    lip=clf.score(X_test, y_test),
+                    k=clf.k_,
+                    oracle_gain=oracle[lap][0],
+                    oracle_k=oracle[lap][1],
+                    fit_s=fit_s,
+                )
+            )
+    # The package defaults (criterion="auto", lap="auto"): networks come from the cache.
+    default = SharedTrainingLIPClassifier(random_state=seed).fit(X_train, candidates)
+    trained = next(r for r in rows if r["method"] == default.criterion_)
+    rows.append(
+        {
+            **trained,
+            "method": f"defaults ({default.criterion_}, {default.lap_})",
+            "lap": default.lap_,
+            "lip": default.score(X_test, y_test),
+            "k": default.k_,
+        }
+    )
+    SharedTrainingLIPClassifier._networks.clear()
+    return rows
+
+
+def _summary(raw):
+    cells = ["dataset", "ambiguity", "method"]
+    out = []
+    for key, group in raw.groupby(cells, sort=False):
+        first = group[group.lap == LAP_MODES[0]]
+        row = dict(zip(cells, key))
+        row["candidates"] = first.mean_candidates.mean()
+        row["base acc"] = 100 * first.base.mean()
+        row["base sd"] = 100 * first.base.std()
+        for lap in LAP_MODES:
+            by_lap = group[group.lap == lap]
+            row[f"gain {lap}"] = 100 * (by_lap.lip - by_lap.base).mean()
+            row[f"changed {lap}"] = f"{int(by_lap.k.notna().sum())}/{len(by_lap)}"
+            row[f"oracle {lap}"] = by_lap.oracle_gain.mean()
+        row["fit s"] = first.fit_s.mean()
+        out.append(row)
+    return pd.DataFrame(out)
+
+
+def _conclusions(summary, raw):
+    lines = ["Mean over cells, in points:", ""]
+    for method in METHODS:
+        part = summary[summary.method == method]
+        gains = ", ".join(f"{lap} {part[f'gain {lap}'].mean():+.2f}" for lap in LAP_MODES)
+        oracles = ", ".join(f"{lap} {part[f'oracle {lap}'].mean():+.2f}" for lap in LAP_MODES)
+        lines.append(
+            f"- {method}: base {part['base acc'].mean():.2f}%; +LIP gain {gains}; oracle "
+            f"{oracles}"
+        )
+    lines += ["", "Base accuracy, method minus naive (points, mean over cells):", ""]
+    naive = summary[summary.method == "naive"].set_index(["dataset", "ambiguity"])["base acc"]
+    for method in METHODS[:2]:
+        part = summary[summary.method == method].set_index(["dataset", "ambiguity"])["base acc"]
+        lines.append(f"- {method}: {(part - naive).mean():+.2f}")
+    defaults = raw[raw.method.str.startswith("defaults")]
+    lines += ["", "Package defaults (test accuracy on true labels, fit time with one thread):", ""]
+    for (dataset, ambiguity, method), part in defaults.groupby(
+        ["dataset", "ambiguity", "method"], sort=False
+    ):
+        lines.append(
+            f"- {dataset}, ambiguity {ambiguity}, {method}: {100 * part.lip.mean():.2f}% "
+            f"(min {100 * part.lip.min():.2f}%), fit {part.fit_s.mean():.1f} s"
+        )
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="digits and wine, ambiguity 0.3")
+    parser.add_argument("--full", action="store_true", help="the full grid (the default)")
+    args = parser.parse_args(argv)
+    name = "quick" if args.quick else "full"
+    config = CONFIGS[name]
+    report = Report(
+        f"LIPClassifier on candidate sets ({name})",
+        {
+            "seeds": config["seeds"],
+            "datasets": config["datasets"],
+            "ambiguities": config["ambiguities"],
+            "network": "LIPClassifier defaults: MLP (256, 256), Adam lr=1e-3, batch 128, "
+            "50 epochs, k='auto' (validation fraction 0.2 scored on candidate sets, "
+            "significance 0.05)",
+            "data": "70/30 stratified split per seed, standardized on the training part, "
+            "candidate sets on training rows only (PartialLabelNoise(ambiguity, "
+            "random_state=seed)), test accuracy on true labels; gen20 = "
+            "make_classification(5000 rows, 50 features, 20 classes)",
+            "threads": "torch.set_num_threads(1) and threadpool_limits(1)",
+        },
+        packages=("torch", "skorch"),
+    )
+    rows = []
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with threadpool_limits(1):
+            for dataset in config["datasets"]:
+                for ambiguity in config["ambiguities"]:
+                    for seed in config["seeds"]:
+                        rows += _rows(dataset, ambiguity, seed)
+                    print(f"done {dataset} {ambiguity}", flush=True)
+    finally:
+        torch.set_num_threads(threads)
+    raw = pd.DataFrame(rows)
+    summary = _summary(raw[raw.method.isin(METHODS)])
+    table = markdown_table(summary, float_format="{:.2f}")
+    report.write(f"partial_{name}", raw, table, [_conclusions(summary, raw)])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
