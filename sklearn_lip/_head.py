@@ -206,9 +206,9 @@ def fit_head(
         Features the head acts on.
     Y : ndarray of shape (n_samples, n_classes)
         Training targets on the base model's scale (see :func:`label_targets`).
-    k : int, float in (0, 1), "auto" or list of int
+    k : int, float in (0, 1), "auto", list of int or None
         Kept components: an int; a fraction of the squared spectrum; ``"auto"`` to validate
-        :func:`candidate_ks`; or a list of candidates to validate.
+        :func:`candidate_ks`; a list of candidates to validate; ``None`` for no LIP.
     lap : {"paper", "scaled", "log"}
         LAP mode, already resolved from ``"auto"`` by the caller.
     folds : iterable of Fold, default=None
@@ -247,6 +247,8 @@ def fit_head(
         )
         return unchanged
     scores = z = None
+    if k is None:
+        return unchanged
     if isinstance(k, str) or (not isinstance(k, Real) and not isinstance(k, Integral)):
         candidates = candidate_ks(stats.rank) if isinstance(k, str) else sorted(set(k))
         k, scores, z = _select_k(folds or (), candidates, lap, fit_intercept, significance)

@@ -92,7 +92,7 @@ class LIPMetaClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     estimator : estimator instance, default=None
         A classifier with ``coef_`` and ``intercept_`` after ``fit``. ``None`` means
         ``LogisticRegression()``.
-    k : int, float in (0, 1), "auto" or list of int, default="auto"
+    k : int, float in (0, 1), "auto", list of int or None, default="auto"
         Number of principal components kept.
 
         - int: exactly that many; ``1 <= k < rank(W)``, otherwise ``fit`` raises.
@@ -105,6 +105,7 @@ class LIPMetaClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
           of candidates); otherwise ``W`` stays as fitted. Costs ``cv`` extra fits of
           ``estimator``.
         - list of int: like ``"auto"`` over these candidates.
+        - None: no LIP; the base estimator's weights (a baseline for grid searches).
     lap : {"auto", "paper", "scaled", "log"}, default="auto"
         How the lower singular values are re-fitted (see :func:`~sklearn_lip.lip_refine`).
         ``"auto"`` picks per loss family of ``estimator`` (see :func:`loss_family`); in
@@ -203,6 +204,7 @@ class LIPMetaClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             Interval(Real, 0, 1, closed="neither"),
             StrOptions({"auto"}),
             "array-like",
+            None,
         ],
         "lap": [StrOptions({"auto", "paper", "scaled", "log"})],
         "cv": ["cv_object"],
@@ -276,7 +278,7 @@ class LIPMetaClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         Y = label_targets(y_indices, len(self.classes_), family, self.lap_)
         if W.shape[1] == 1:  # binary coef_: one score column for the positive class
             Y = Y[:, 1:]
-        k = list(self.k) if not isinstance(self.k, (str, Real)) else self.k
+        k = self.k if self.k is None or isinstance(self.k, (str, Real)) else list(self.k)
         head = fit_head(
             W,
             X,

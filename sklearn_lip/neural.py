@@ -297,7 +297,7 @@ class LIPClassifier(ClassifierMixin, BaseEstimator):
         Fraction held out for ``early_stopping`` and for ``k="auto"``.
     n_iter_no_change : int, default=10
         Patience of ``early_stopping``, in epochs.
-    k : int, float in (0, 1), "auto" or list of int, default="auto"
+    k : int, float in (0, 1), "auto", list of int or None, default="auto"
         Number of principal components of the head kept by LIP.
 
         - int: exactly that many, ``1 <= k < rank(W)``.
@@ -313,6 +313,7 @@ class LIPClassifier(ClassifierMixin, BaseEstimator):
           extra training on ``1 - validation_fraction`` of the data; int and float ``k`` cost
           nothing extra. With fewer than 2 rows in some class the head is left unchanged.
         - list of int: like ``"auto"`` over these candidates.
+        - None: no LIP; predictions come from the trained head (a baseline).
     lap : {"auto", "paper", "scaled", "log"}, default="auto"
         How the lower singular values are re-fitted (see :func:`~sklearn_lip.lip_refine`);
         ``"log"`` minimizes the cross-entropy (for candidate sets the classifier-consistent
@@ -448,6 +449,7 @@ class LIPClassifier(ClassifierMixin, BaseEstimator):
             Interval(Real, 0, 1, closed="neither"),
             StrOptions({"auto"}),
             "array-like",
+            None,
         ],
         "lap": [StrOptions({"auto", "paper", "scaled", "log"})],
         "significance": [Interval(Real, 0, 1, closed="right")],
@@ -547,7 +549,7 @@ class LIPClassifier(ClassifierMixin, BaseEstimator):
         W = _head_weights(layer)
         self.lap_ = DEFAULT_LAP["network"] if self.lap == "auto" else self.lap
         Y = candidates if partial else label_targets(labels, n_classes, "log", self.lap_)
-        k = list(self.k) if not isinstance(self.k, (str, Real)) else self.k
+        k = self.k if self.k is None or isinstance(self.k, (str, Real)) else list(self.k)
         fit_weight = None if sample_weight is None else weight
         head = fit_head(
             W,

@@ -441,3 +441,28 @@ def test_sklearn_compatible_estimator(estimator, check):
         # The checks' tiny datasets make the min_per_class guard fire; that is expected.
         warnings.simplefilter("ignore", MinPerClassWarning)
         check(estimator)
+
+
+def test_composes_with_lip_estimators_and_feeds_forward_correction():
+    pytest.importorskip("skorch")
+    from sklearn_lip import LIPClassifier, LIPMetaClassifier
+
+    X, y = make_classification(
+        n_samples=300, n_features=8, n_informative=6, n_classes=3, random_state=0
+    )
+    rng = np.random.RandomState(0)
+    flipped = rng.rand(len(y)) < 0.25
+    y_noisy = np.where(flipped, (y + 1) % 3, y)
+    meta = CleanLabelClassifier(LIPMetaClassifier(LogisticRegression(), k=1), cv=3,
+                                random_state=0).fit(X, y_noisy)
+    assert meta.estimator_.k_ == 1
+    assert meta.label_issues_[flipped].mean() > meta.label_issues_[~flipped].mean()
+    net = LIPClassifier(hidden_units=(16,), max_epochs=10, k=None, random_state=0)
+    cleaned = CleanLabelClassifier(net, cv=2, random_state=0).fit(X, y_noisy)
+    assert cleaned.predict(X).shape == y.shape
+    # The estimated noise matrix is a valid forward-correction matrix for the network.
+    forward = LIPClassifier(
+        hidden_units=(16,), max_epochs=10, k=None, criterion="forward",
+        criterion_params={"transition_matrix": cleaned.noise_matrix_}, random_state=0,
+    ).fit(X, y_noisy)
+    np.testing.assert_allclose(forward.transition_matrix_, cleaned.noise_matrix_)

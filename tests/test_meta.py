@@ -245,3 +245,12 @@ def test_auto_is_reproducible_with_random_state(data):
     first = LIPMetaClassifier(LogisticRegression(), random_state=3).fit(X, y)
     second = LIPMetaClassifier(LogisticRegression(), random_state=3).fit(X, y)
     assert first.validation_scores_ == second.validation_scores_
+
+
+def test_k_none_is_the_base_estimator(data):
+    X, y = data
+    clf = LIPMetaClassifier(LogisticRegression(), k=None).fit(X, y)
+    assert clf.k_ is None and clf.validation_scores_ is None
+    np.testing.assert_allclose(
+        clf.predict_proba(X), LogisticRegression().fit(X, y).predict_proba(X), rtol=1e-10
+    )
