@@ -4,7 +4,20 @@
 
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["estimator_has"]
+__all__ = ["estimator_has", "wrapped_estimator"]
+
+
+def wrapped_estimator(meta):
+    """The fitted ``estimator_`` of a meta-estimator, or the unfitted one before ``fit``.
+
+    The unfitted one comes from ``meta._get_estimator()``, so ``estimator=None`` resolves to
+    its default.
+    """
+    try:
+        check_is_fitted(meta, "estimator_")
+    except Exception:
+        return meta._get_estimator()
+    return meta.estimator_
 
 
 def estimator_has(attr):
@@ -26,12 +39,7 @@ def estimator_has(attr):
     """
 
     def check(self):
-        try:
-            check_is_fitted(self, "estimator_")
-            inner = self.estimator_
-        except Exception:
-            inner = self._get_estimator()
-        getattr(inner, attr)
+        getattr(wrapped_estimator(self), attr)
         return True
 
     return check

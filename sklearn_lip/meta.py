@@ -7,7 +7,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from scipy.special import expit, log_softmax
+from scipy.special import log_softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.linear_model import (
     LogisticRegression,
@@ -38,6 +38,7 @@ from ._compat import (
     process_routing,
 )
 from ._head import DEFAULT_LAP, Fold, fit_head, label_targets
+from ._utils import wrapped_estimator
 
 __all__ = ["LIPMetaClassifier", "loss_family"]
 
@@ -70,11 +71,7 @@ def loss_family(estimator):
 
 def _softmax_available(self):
     """``predict_proba`` exists only for log-loss inner models that have it themselves."""
-    try:
-        check_is_fitted(self, "estimator_")
-        inner = self.estimator_
-    except Exception:
-        inner = self._get_estimator()
+    inner = wrapped_estimator(self)
     return loss_family(inner) == "log" and hasattr(inner, "predict_proba")
 
 
@@ -447,11 +444,7 @@ class LIPMetaClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         proba : ndarray of shape (n_samples, n_classes)
             Probabilities, rows sum to one.
         """
-        scores = self.decision_function(X)
-        if scores.ndim == 1:
-            positive = expit(scores)
-            return np.column_stack([1 - positive, positive])
-        return np.exp(log_softmax(scores, axis=1))
+        return np.exp(self.predict_log_proba(X))
 
     def get_metadata_routing(self):
         """Get metadata routing of this object.
