@@ -20,6 +20,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression, RidgeClassifier
@@ -113,19 +114,36 @@ def run_cell(model_name, X, y_noisy, X_test, y_test, seed):
     return row
 
 
-def run(config):
+def _run_task(dataset, seed, kind, rate, model_name):
+    """One result row; self-contained so that tasks can run in parallel processes."""
+    with threadpool_limits(1), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", LIPSkippedWarning)
+        X, X_test, y, y_test = split_dataset(dataset, seed)
+        y_noisy = noisy_labels(kind, rate, X, y, seed)
+        row = run_cell(model_name, X, y_noisy, X_test, y_test, seed)
+    return dict(dataset=dataset, noise=kind, rate=rate, model=model_name, seed=seed, **row)
+
+
+def run(config, n_jobs=1):
+    tasks = [
+        (dataset, seed, kind, rate, model_name)
+        for dataset in config["datasets"]
+        for seed in config["seeds"]
+        for kind, rate in config["noises"]
+        for model_name in config["models"]
+    ]
     rows = []
-    for dataset in config["datasets"]:
-        for seed in config["seeds"]:
-            X, X_test, y, y_test = split_dataset(dataset, seed)
-            for kind, rate in config["noises"]:
-                y_noisy = noisy_labels(kind, rate, X, y, seed)
-                for model_name in config["models"]:
-                    row = run_cell(model_name, X, y_noisy, X_test, y_test, seed)
-                    rows.append(dict(dataset=dataset, noise=kind, rate=rate,
-                                     model=model_name, seed=seed, **row))
-                    print(f"{dataset} {kind} {rate} {model_name} seed {seed}: "
-                          f"base {row['base']:.3f} defaults {row['defaults']:.3f}", flush=True)
+    results = Parallel(n_jobs=n_jobs, return_as="generator")(
+        delayed(_run_task)(*task) for task in tasks
+    )
+    for row in results:
+        rows.append(row)
+        print(
+            f"{row['dataset']} {row['noise']} {row['rate']} {row['model']} seed {row['seed']}: "
+            f"base {row['base']:.3f} defaults {row['defaults']:.3f}",
+            flush=True,
+        )
     return pd.DataFrame(rows)
 
 
@@ -176,6 +194,9 @@ def main(argv=None):
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--quick", action="store_true", help="digits and wine (default)")
     mode.add_argument("--full", action="store_true", help="all datasets and noise kinds")
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="cells run in this many processes (1 BLAS thread each)"
+    )
     args = parser.parse_args(argv)
     name = "full" if args.full else "quick"
     config = CONFIGS[name]
@@ -191,13 +212,10 @@ def main(argv=None):
                         "train labels only; accuracy on clean test labels, mean over seeds",
             "LIP": "k='auto' (3 stratified folds, significance=0.05) per LAP mode; 'defaults' = "
                    "LIPMetaClassifier(model, random_state=seed)",
-            "threads": "BLAS/OpenMP limited to 1 thread (threadpoolctl)",
+            "threads": f"BLAS/OpenMP limited to 1 thread (threadpoolctl); {args.jobs} process(es)",
         },
     )
-    with threadpool_limits(1), warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        warnings.simplefilter("ignore", LIPSkippedWarning)
-        raw = run(config)
+    raw = run(config, args.jobs)
     summary = summarize(raw)
     report.write(f"core_{name}", raw, markdown_table(summary), conclusions(summary))
 
