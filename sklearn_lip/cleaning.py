@@ -322,6 +322,11 @@ def find_label_issues(labels, pred_proba, *, method="class_margin", min_per_clas
     >>> find_label_issues(labels, proba, min_per_class=1)
     array([False, False,  True, False, False])
     """
+    return _find_label_issues(labels, pred_proba, method, min_per_class)
+
+
+def _find_label_issues(labels, pred_proba, method, min_per_class, class_names=None):
+    """:func:`find_label_issues`; warnings name classes by ``class_names`` (default: index)."""
     if method not in _METHODS:
         raise ValueError(f"method must be one of {_METHODS}; got {method!r}.")
     if not isinstance(min_per_class, Integral) or min_per_class < 1:
@@ -342,12 +347,17 @@ def find_label_issues(labels, pred_proba, *, method="class_margin", min_per_clas
     flagged = np.bincount(labels[issues], minlength=n_classes)
     if np.any(flagged > allowed):
         too_many = np.flatnonzero(flagged > allowed)
+        named = (
+            f"class index(es) {too_many.tolist()}"
+            if class_names is None
+            else f"class(es) {np.asarray(class_names)[too_many].tolist()}"
+        )
         warnings.warn(
             f"min_per_class={min_per_class} kept {int((flagged - allowed)[too_many].sum())} "
-            f"flagged rows so that class index(es) {too_many.tolist()} keep at least "
+            f"flagged rows so that {named} keep at least "
             f"{min_per_class} rows (or all of their rows).",
             MinPerClassWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
         issues = _flag_lowest(
             labels, np.where(issues, margins, np.inf), np.minimum(flagged, allowed)
@@ -603,8 +613,8 @@ class CleanLabelClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
 
         self.label_quality_ = label_quality_scores(y_encoded, pred_proba)
         self.noise_matrix_ = estimate_noise_matrix(y_encoded, pred_proba)
-        self.label_issues_ = find_label_issues(
-            y_encoded, pred_proba, method=self.method, min_per_class=self.min_per_class
+        self.label_issues_ = _find_label_issues(
+            y_encoded, pred_proba, self.method, self.min_per_class, self.classes_
         )
         self.estimator_ = _fit_rows(estimator, X, y, np.flatnonzero(~self.label_issues_), params)
         return self

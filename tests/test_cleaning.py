@@ -159,7 +159,7 @@ def test_meta_estimator_never_drops_a_class():
     # A rare class of 6 rows scattered inside the other clusters: all look mislabelled.
     y[:6] = "rare"
     clf = CleanLabelClassifier(random_state=0)
-    with pytest.warns(MinPerClassWarning):
+    with pytest.warns(MinPerClassWarning, match=r"so that class\(es\) \['rare'\] keep"):
         clf.fit(X, y)
     assert list(clf.classes_) == ["a", "b", "c", "rare"]
     assert list(clf.estimator_.classes_) == list(clf.classes_)
