@@ -45,7 +45,7 @@ CONFIGS = {
         default_seeds=[0],
         default_threads=False,
         cells=[("digits", "symmetric", 0.4)],
-        seeds=[0, 1, 2],
+        seeds=[0],
     ),
     "full": dict(
         default_seeds=[0, 1, 2],
@@ -54,6 +54,8 @@ CONFIGS = {
             ("digits", "symmetric", 0.4),
             ("digits", "symmetric", 0.2),
             ("digits", "pair", 0.3),
+            ("digits", "instance", 0.3),
+            ("wine", "symmetric", 0.4),
             ("gen20", "symmetric", 0.4),
         ],
         seeds=[0, 1, 2],

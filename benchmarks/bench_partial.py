@@ -37,7 +37,7 @@ __all__ = ["main"]
 
 METHODS = ("cc", "proden", "naive")
 CONFIGS = {
-    "quick": dict(datasets=["digits", "wine"], ambiguities=[0.3], seeds=[0, 1, 2]),
+    "quick": dict(datasets=["digits", "wine"], ambiguities=[0.3], seeds=[0]),
     "full": dict(
         datasets=["digits", "wine", "gen20"], ambiguities=[0.1, 0.3, 0.5], seeds=[0, 1, 2]
     ),

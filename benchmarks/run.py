@@ -1,10 +1,13 @@
 """Run every benchmark in turn: ``python -m benchmarks.run --quick | --full``.
 
-Calls ``main([flag])`` of each benchmark module in ``BENCHMARKS`` that exists, with ``--quick``
-(the default) or ``--full``. A module that is missing, lacks ``main(argv)`` or needs a package
+Runs ``python -m benchmarks.<name> --quick`` (the default) or ``--full`` for each module in
+``BENCHMARKS``, ``--jobs`` of them at a time (default 2, one per core of the machines we target;
+every benchmark limits itself to one BLAS thread, so each time ratio it reports is measured inside
+one single-threaded process). A module that is missing, lacks ``main(argv)`` or needs a package
 that is not installed (torch, Dask, ...) is skipped with the reason printed. A benchmark that
-fails is reported with its traceback and the others still run; the exit status is then 1.
-Each benchmark writes its own ``benchmarks/results/<name>_{quick,full}.{md,csv}``.
+fails is reported with its output and the others still run; the exit status is then 1. Each
+benchmark writes its own ``benchmarks/results/<name>_{quick,full}.{md,csv}``; its printed output
+is shown when it ends.
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -12,9 +15,10 @@ Each benchmark writes its own ``benchmarks/results/<name>_{quick,full}.{md,csv}`
 import argparse
 import importlib
 import inspect
+import subprocess
 import sys
 import time
-import traceback
+from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from ._common import RESULTS
 
@@ -38,38 +42,35 @@ def missing_dependency(error):
     return None
 
 
-def load(name):
-    """``(module, None)``, or ``(None, why it is skipped)``."""
+def skip_reason(name):
+    """Why benchmark ``name`` cannot run here, or None when it can (its module imports)."""
     qualified = f"{__package__}.{name}"
     try:
         module = importlib.import_module(qualified)
     except ImportError as error:
         if isinstance(error, ModuleNotFoundError) and error.name == qualified:
-            return None, "no such module"
+            return "no such module"
         package = missing_dependency(error)
         if package is None:
             raise
-        return None, f"needs {package}, which is not installed"
+        return f"needs {package}, which is not installed"
     try:
         inspect.signature(module.main).bind([])
     except (AttributeError, TypeError):
-        return None, "has no main(argv)"
-    return module, None
+        return "has no main(argv)"
+    return None
 
 
-def run_one(module, flag):
-    """Whether ``module.main([flag])`` succeeds; a failure's traceback is printed."""
-    try:
-        module.main([flag])
-    except SystemExit as stop:  # argparse exits with status 2 on a flag it does not know
-        if stop.code in (None, 0):
-            return True
-        traceback.print_exc()
-        return False
-    except Exception:  # noqa: BLE001 (report it, then run the other benchmarks)
-        traceback.print_exc()
-        return False
-    return True
+def run_one(name, flag):
+    """Run one benchmark in its own interpreter: ``(succeeded, seconds, printed output)``."""
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", f"{__package__}.{name}", flag],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.returncode == 0, time.perf_counter() - start, done.stdout + done.stderr
 
 
 def main(argv=None):
@@ -77,25 +78,32 @@ def main(argv=None):
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--quick", action="store_true", help="every benchmark's quick run (default)")
     mode.add_argument("--full", action="store_true", help="every benchmark's full run")
+    parser.add_argument("--jobs", type=int, default=2, help="benchmarks run at the same time")
     args = parser.parse_args(argv)
     flag = "--full" if args.full else "--quick"
 
     started = time.time()
+    wall = time.perf_counter()
     outcomes = {}
+    runnable = []
     for name in BENCHMARKS:
-        module, skipped = load(name)
+        skipped = skip_reason(name)
         if skipped:
             outcomes[name] = f"skipped: {skipped}"
             print(f"== {name}: {outcomes[name]}", flush=True)
-            continue
-        print(f"== {name} {flag}", flush=True)
-        start = time.perf_counter()
-        succeeded = run_one(module, flag)
-        outcomes[name] = f"done in {time.perf_counter() - start:.0f} s" if succeeded else "FAILED"
+        else:
+            runnable.append(name)
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        futures = {pool.submit(run_one, name, flag): name for name in runnable}
+        for future in as_completed(futures):
+            name = futures[future]
+            succeeded, seconds, output = future.result()
+            outcomes[name] = f"done in {seconds:.0f} s" if succeeded else "FAILED"
+            print(f"== {name} {flag}: {outcomes[name]}\n{output}", flush=True)
 
-    print("\nSummary:")
-    for name, outcome in outcomes.items():
-        print(f"- {name}: {outcome}")
+    print(f"\nSummary ({args.jobs} at a time, {time.perf_counter() - wall:.0f} s in all):")
+    for name in BENCHMARKS:
+        print(f"- {name}: {outcomes[name]}")
     written = sorted(p.name for p in RESULTS.glob("*") if p.stat().st_mtime >= started)
     print(f"Results written to {RESULTS}: {', '.join(written) or 'none'}")
     return 1 if "FAILED" in outcomes.values() else 0
