@@ -50,13 +50,14 @@ def test_plot_paper_analysis_quick_writes_its_results(tmp_path):
 
 @pytest.mark.skipif(
     not RUN_SLOW,
-    reason="examples/demo.py takes about 2.5 min on 2 busy cores; set "
+    reason="examples/demo.py takes about 2 min on 2 cores; set "
     "SKLEARN_LIP_RUN_SLOW_EXAMPLES=1 to run it",
 )
 def test_demo_prints_its_table():
     output = _run("examples/demo.py", timeout=600).stdout
-    assert "| noise" in output
+    assert "| noise" in output and "| cleaned |" in output
     assert "LogisticRegression" in output
+    assert "In this run LIP changed" in output
 
 
 def _literal_all(path):
