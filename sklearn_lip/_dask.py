@@ -235,10 +235,10 @@ def fit_lip_dask(classifier, X, y, *, validation=None, **fit_params):
     ``X`` is never brought into memory; what comes back is the weights, ``X_val``'s projection
     (``n_val x min(q, l)``) and ``y_val``.
 
-    Passes over ``X``: the base estimator's (one per ``Incremental.fit``), then one for an int
-    or float ``k`` (one for the ``"log"`` mode too, which keeps ``n x (min(q, l) + l)``
-    floats on the workers), or two when ``k`` is validated (the held-out comparison and the
-    final refinement each compute the statistics).
+    Passes over ``X``: the base estimator's (one per ``Incremental.fit``), then one for the
+    LIP statistics, whether ``k`` is given or validated (the held-out comparison and the final
+    refinement share them; the ``"log"`` mode keeps ``n x (min(q, l) + l)`` floats on the
+    workers).
 
     Parameters
     ----------
@@ -319,7 +319,8 @@ def fit_lip_dask(classifier, X, y, *, validation=None, **fit_params):
     folds = None
     if validated:
         X_val, y_val = validation
-        folds = [Fold(W=W, X_train=X, Y_train=Y, X_val=X_val, Y_val=targets(np.asarray(y_val)))]
+        # The held-out block validates the final head itself: one pass over X serves both.
+        folds = [Fold(None, None, None, X_val=X_val, Y_val=targets(np.asarray(y_val)))]
     head = fit_head(
         W,
         X,

@@ -102,7 +102,9 @@ class Fold:
     ``X_*`` are the features the weights act on (for a network: the body's output);
     ``Y_*`` are target rows as for :class:`~sklearn_lip._lip.LAPStatistics`. A held-out row
     counts as correctly predicted when its predicted class has a positive entry in ``Y_val``
-    (its label, or any class of its candidate set).
+    (its label, or any class of its candidate set). ``W = X_train = Y_train = None`` validates
+    the head's own weights and training rows (those given to :func:`fit_head`), whose statistics
+    are then computed once for both (one pass over a large ``X`` instead of two).
     """
 
     W: np.ndarray
@@ -126,16 +128,19 @@ class HeadFit:
     validation_z: float = None
 
 
-def _fold_correctness(fold, candidates, lap, fit_intercept):
+def _fold_correctness(fold, candidates, lap, fit_intercept, head_stats):
     """Per-row correctness on a fold's held-out rows: base weights, then each candidate k."""
-    stats = LAPStatistics(
-        fold.W,
-        fold.X_train,
-        fold.Y_train,
-        sample_weight=fold.sample_weight,
-        fit_intercept=fit_intercept,
-        keep_projections=lap == "log",
-    )
+    if fold.X_train is None:
+        stats = head_stats
+    else:
+        stats = LAPStatistics(
+            fold.W,
+            fold.X_train,
+            fold.Y_train,
+            sample_weight=fold.sample_weight,
+            fit_intercept=fit_intercept,
+            keep_projections=lap == "log",
+        )
     Z_val = _project_rows(fold.X_val, slice(None), stats.U, fit_intercept)
     Y_val = np.asarray(fold.Y_val)
     rows = np.arange(Y_val.shape[0])
@@ -149,18 +154,19 @@ def _fold_correctness(fold, candidates, lap, fit_intercept):
     return base, {k: correct(stats.refit(k, lap)) for k in usable}
 
 
-def _select_k(folds, candidates, lap, fit_intercept, significance):
+def _select_k(folds, candidates, lap, fit_intercept, significance, head_stats):
     """Pick k by a paired (McNemar) comparison with the unchanged weights on held-out rows.
 
     Returns ``(k or None, scores, z)``: ``None`` keeps W unchanged. The best candidate (most
     rows it gets right that the base gets wrong, net: ``b - c``) is used only if its z
     statistic ``(b - c) / sqrt(b + c)`` passes a one-sided test at level ``significance``,
     Bonferroni-corrected for the number of candidates, so that picking the best of many k
-    does not turn validation noise into a change of W.
+    does not turn validation noise into a change of W. ``head_stats`` are the statistics of
+    the head being refined, used by folds that validate it directly (see :class:`Fold`).
     """
     base_rows, candidate_rows = [], {}
     for fold in folds:
-        base, by_k = _fold_correctness(fold, candidates, lap, fit_intercept)
+        base, by_k = _fold_correctness(fold, candidates, lap, fit_intercept, head_stats)
         base_rows.append(base)
         for k, rows in by_k.items():
             candidate_rows.setdefault(k, []).append(rows)
@@ -251,7 +257,9 @@ def fit_head(
         return unchanged
     if isinstance(k, str) or (not isinstance(k, Real) and not isinstance(k, Integral)):
         candidates = candidate_ks(stats.rank) if isinstance(k, str) else sorted(set(k))
-        k, scores, z = _select_k(folds or (), candidates, lap, fit_intercept, significance)
+        k, scores, z = _select_k(
+            folds or (), candidates, lap, fit_intercept, significance, stats
+        )
     elif isinstance(k, Real) and not isinstance(k, Integral):
         k = _k_from_fraction(k, singular_values, stats.rank)
     if k is None:

@@ -190,6 +190,30 @@ def test_fit_lip_dask_equals_in_memory_refinement(blobs, k, lap):
     np.testing.assert_array_equal(predicted.compute(), clf.predict(X[2000:]))
 
 
+@pytest.mark.parametrize("lap", ["paper", "log"])
+def test_fit_lip_dask_reads_the_training_rows_once(blobs, monkeypatch, lap):
+    # The held-out block validates the final head itself, so its statistics serve both.
+    import sklearn_lip._dask as dask_module
+
+    calls = []
+    original = dask_module.lap_sums_dask
+
+    def counted(*args, **kwargs):
+        calls.append(args[0].shape)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(dask_module, "lap_sums_dask", counted)
+    _, _, X_dask, y_dask = blobs
+    fit_lip_dask(
+        LIPMetaClassifier(incremental(), k="auto", lap=lap, significance=1.0),
+        X_dask[:2000],
+        y_dask[:2000],
+        classes=np.arange(4),
+        validation=(X_dask[2000:], y_dask[2000:]),
+    )
+    assert calls == [(2000, 6)]
+
+
 def test_fit_lip_dask_errors(blobs):
     X, y, X_dask, y_dask = blobs
     with pytest.raises(ValueError, match=r"validation=\(X_val, y_val\)"):
