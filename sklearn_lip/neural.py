@@ -398,10 +398,10 @@ class LIPClassifier(ClassifierMixin, BaseEstimator):
     lies in the row's candidate set.
 
     What LIP does to a network's head is measured in ``benchmarks/bench_neural.py`` and
-    ``benchmarks/bench_partial.py`` (default MLP; digits, wine and a 20-class task; symmetric and
-    pair noise, candidate sets): ``k="auto"`` left the head unchanged in every fit, and even
-    with k chosen on the clean test labels, ``"paper"`` and ``"scaled"`` lost accuracy on
-    average at their best k, while ``"log"`` gained 0.0-0.4 points. The criteria matter far
+    ``benchmarks/bench_partial.py`` (default MLP; digits, wine and a 20-class task; symmetric,
+    pair and instance-dependent noise, candidate sets): ``k="auto"`` left the head unchanged in
+    every fit, and even with k chosen on the clean test labels, ``"paper"`` and ``"scaled"`` lost
+    accuracy on average at their best k, while ``"log"`` gained 0.0-0.4 points. The criteria matter far
     more: at 40% symmetric noise, ``"gce"`` beat ``"ce"`` by 20 points on digits and 27 on
     the 20-class task.
 
