@@ -81,7 +81,7 @@ def main():
                 start = time.perf_counter()
                 fitted = clone(with_lip).fit(X_train, y_noisy)
                 seconds = time.perf_counter() - start
-                cleaner = CleanLabelClassifier(clone(base), random_state=SEED)
+                cleaner = CleanLabelClassifier(base, random_state=SEED)
                 cleaned_acc = cleaner.fit(X_train, y_noisy).score(X_test, y_test)
             k = "-" if fitted.k_ is None else str(fitted.k_)
             lip_changed += fitted.k_ is not None
