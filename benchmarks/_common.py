@@ -29,17 +29,19 @@ RESULTS = Path(__file__).parent / "results"
 NOISES = {"symmetric": SymmetricNoise, "pair": PairNoise, "instance": InstanceDependentNoise}
 
 
-def _generated(n_classes, n_samples, n_features):
+def _generated(n_classes, n_samples, n_features, n_informative=None, random_state=None):
+    """Loader of a generated task; by default 60% informative features and seed = n_classes."""
+
     def load():
         return make_classification(
             n_samples=n_samples,
             n_features=n_features,
-            n_informative=int(0.6 * n_features),
+            n_informative=int(0.6 * n_features) if n_informative is None else n_informative,
             n_redundant=0,
             n_classes=n_classes,
             n_clusters_per_class=1,
             class_sep=2.0,
-            random_state=n_classes,
+            random_state=n_classes if random_state is None else random_state,
         )
 
     return load
@@ -54,6 +56,7 @@ DATASETS = {
     "gen20": _generated(20, 5000, 50),
     "gen50": _generated(50, 10000, 100),
     "gen100": _generated(100, 20000, 100),
+    "generated12": _generated(12, 2000, 30, n_informative=20, random_state=0),  # cleaning
 }
 
 

@@ -33,27 +33,22 @@ Results go to ``benchmarks/results/cleaning_{quick,full}.{md,csv}``.
 # SPDX-License-Identifier: BSD-3-Clause
 
 import argparse
-import platform
 import sys
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import sklearn
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
-from sklearn.datasets import load_digits, load_wine, make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 from threadpoolctl import threadpool_limits
 
 from sklearn_lip import LIPMetaClassifier
 from sklearn_lip.cleaning import CleanLabelClassifier, MinPerClassWarning, _class_proba
-from sklearn_lip.noise import InstanceDependentNoise, PairNoise, SymmetricNoise
+
+from ._common import NOISES, Report, markdown_table, noisy_labels, split_dataset
 
 try:
     import cleanlab
@@ -67,8 +62,6 @@ except ImportError:  # the torch extra is not installed: no MLP rows
 
 __all__ = ["main"]
 
-RESULTS = Path(__file__).parent / "results"
-NOISES = {"symmetric": SymmetricNoise, "pair": PairNoise, "instance": InstanceDependentNoise}
 # A fixed random_state: LinearSVC would otherwise draw from the global RNG, which cleanlab
 # reseeds, so accuracies would depend on the order in which the methods run.
 MODELS = {
@@ -96,24 +89,6 @@ SETTINGS = {
     },
 }
 METHODS = ["cleanlab", "ours_cv5", "ours_cv2", "ours_cv5_lip"]
-
-
-def _datasets():
-    generated = make_classification(
-        n_samples=2000,
-        n_features=30,
-        n_informative=20,
-        n_redundant=0,
-        n_classes=12,
-        n_clusters_per_class=1,
-        class_sep=2.0,
-        random_state=0,
-    )
-    return {
-        "digits": load_digits(return_X_y=True),
-        "wine": load_wine(return_X_y=True),
-        "generated12": generated,
-    }
 
 
 class _ScoresAsProba(ClassifierMixin, BaseEstimator):
@@ -158,15 +133,10 @@ def _make(method, model, seed):
     return clf, lambda fitted: fitted.label_issues_
 
 
-def _run_seed(X, y, noise_kind, rate, model, seed, methods):
-    X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=0.3, stratify=y, random_state=seed
-    )
-    scaler = StandardScaler().fit(X_train)
-    X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
-    noise = NOISES[noise_kind](rate, random_state=seed)
-    _, y_noisy = noise.fit_resample(X_train, y_train)
-    flipped = noise.noise_mask_
+def _run_seed(dataset, noise_kind, rate, model, seed, methods):
+    X_train, X_test, y_train, y_test = split_dataset(dataset, seed)
+    y_noisy = noisy_labels(noise_kind, rate, X_train, y_train, seed)
+    flipped = y_noisy != y_train
     rows = []
     for method in ["base", *methods]:
         estimator, flags_of = _make(method, model, seed)
@@ -211,27 +181,30 @@ def _summarize(raw, methods):
     return pd.DataFrame(out)
 
 
-def _markdown(cells, methods):
-    header = ["dataset", "noise", "rate", "model", "base acc"]
-    header += [f"gain {m}" for m in methods] + [f"time x {m}" for m in methods]
-    header += [f"P/R {m}" for m in methods]
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for _, r in cells.iterrows():
-        values = [r.dataset, r.noise, f"{r.rate:.1f}", r.model, f"{r.base_acc:.1f}"]
-        values += [f"{r[f'gain_{m}']:+.2f}" for m in methods]
-        values += [f"{r[f'time_{m}']:.1f}" for m in methods]
-        values += [f"{r[f'precision_{m}']:.2f}/{r[f'recall_{m}']:.2f}" for m in methods]
-        lines.append("| " + " | ".join(values) + " |")
-    return "\n".join(lines)
+def _cells_table(cells, methods):
+    """The per-cell table, as Markdown."""
+    table = pd.DataFrame(
+        {
+            "dataset": cells.dataset,
+            "noise": cells.noise,
+            "rate": cells.rate.map("{:.1f}".format),
+            "model": cells.model,
+            "base acc": cells.base_acc.map("{:.1f}".format),
+        }
+    )
+    for m in methods:
+        table[f"gain {m}"] = cells[f"gain_{m}"].map("{:+.2f}".format)
+    for m in methods:
+        table[f"time x {m}"] = cells[f"time_{m}"].map("{:.1f}".format)
+    for m in methods:
+        precision = cells[f"precision_{m}"].map("{:.2f}".format)
+        table[f"P/R {m}"] = precision + "/" + cells[f"recall_{m}"].map("{:.2f}".format)
+    return markdown_table(table)
 
 
 def _summary_lines(cells, raw, methods):
     """The mean over cells of every method, over all cells and per base model."""
-    lines = [
-        "| method | cells | mean gain (points) | mean time x base | total time x base | "
-        "mean precision | mean recall |",
-        "|---|---|---|---|---|---|---|",
-    ]
+    summary = []
     scopes = [("all", slice(None))] + [(model, model) for model in MODELS]
     for scope, model in scopes:
         scope_cells = cells.set_index("model").loc[model]
@@ -239,12 +212,18 @@ def _summary_lines(cells, raw, methods):
         base_total = scope_raw[scope_raw.method == "base"]["fit_time"].sum()
         for m in methods:
             total = scope_raw[scope_raw.method == m]["fit_time"].sum() / base_total
-            lines.append(
-                f"| {m} | {scope} | {scope_cells[f'gain_{m}'].mean():+.2f} | "
-                f"{scope_cells[f'time_{m}'].mean():.2f} | {total:.2f} | "
-                f"{scope_cells[f'precision_{m}'].mean():.3f} | "
-                f"{scope_cells[f'recall_{m}'].mean():.3f} |"
+            summary.append(
+                {
+                    "method": m,
+                    "cells": scope,
+                    "mean gain (points)": f"{scope_cells[f'gain_{m}'].mean():+.2f}",
+                    "mean time x base": f"{scope_cells[f'time_{m}'].mean():.2f}",
+                    "total time x base": f"{total:.2f}",
+                    "mean precision": f"{scope_cells[f'precision_{m}'].mean():.3f}",
+                    "mean recall": f"{scope_cells[f'recall_{m}'].mean():.3f}",
+                }
             )
+    lines = [markdown_table(pd.DataFrame(summary))]
     # Gains rounded before comparing: equal mean accuracies reached through different seeds
     # can differ in the last floating-point bits.
     gain = {m: cells[f"gain_{m}"].round(9) for m in methods}
@@ -285,8 +264,30 @@ def main(argv=None):
         import torch
 
         torch.set_num_threads(1)  # serial like the rest, so that time ratios compare alike
-    started = time.perf_counter()
-    datasets = _datasets()
+    mlp = settings["mlp"]
+    report = Report(
+        f"Label cleaning benchmark ({mode})",
+        {
+            "seeds": f"{settings['seeds']}; rates: {settings['rates']}; noise: {list(NOISES)}; "
+            f"MLP: datasets {mlp['datasets']}, rates {mlp['rates']}, seeds {mlp['seeds']}"
+            + ("" if "mlp" in MODELS else " (not run: torch is not installed)"),
+            "datasets": f"{settings['datasets']}; generated12 = make_classification(2000 rows, "
+            "30 features, 20 informative, 12 classes, class_sep=2, random_state=0); 70/30 "
+            "stratified split per seed, features standardized on the training part, test "
+            "labels clean",
+            "models": "LogisticRegression(max_iter=1000, random_state=0), "
+            "LinearSVC(random_state=0), LIPClassifier(hidden_units=(64,), lr=3e-3, "
+            "batch_size=32, max_epochs=30, k=None, random_state=0), torch with 1 thread; "
+            "cleanlab: CleanLearning defaults (5 folds, its sample weights in the final fit), "
+            "n_jobs=1; ours: CleanLabelClassifier(method='class_margin', min_per_class=5)",
+            "gain": "test accuracy minus the base model's, in points, mean over seeds; time x: "
+            "fit time over the base fit time (sums over seeds); P/R: precision/recall of the "
+            "flagged training rows against the truly flipped rows, mean over seeds",
+            "threads": "serial, 1 BLAS thread; the wall time includes one untimed warm-up "
+            "pass on wine",
+        },
+        packages=("pandas", "cleanlab", "torch"),
+    )
     rows = []
     with threadpool_limits(1), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -294,9 +295,8 @@ def main(argv=None):
         # One untimed pass first, so that one-off costs (lazy imports, first calls) of any
         # method do not land in the first cell's timings.
         for model in MODELS.values():
-            _run_seed(*datasets["wine"], "symmetric", 0.3, model, 0, methods)
+            _run_seed("wine", "symmetric", 0.3, model, 0, methods)
         for dataset in settings["datasets"]:
-            X, y = datasets[dataset]
             for noise_kind in NOISES:
                 for model_name, model in MODELS.items():
                     grid = settings.get(model_name, settings)
@@ -304,58 +304,19 @@ def main(argv=None):
                         continue
                     for rate in grid["rates"]:
                         for seed in grid["seeds"]:
-                            for row in _run_seed(X, y, noise_kind, rate, model, seed, methods):
+                            for row in _run_seed(dataset, noise_kind, rate, model, seed, methods):
                                 rows.append(
                                     dict(dataset=dataset, noise=noise_kind, rate=rate,
                                          model=model_name, **row)
                                 )
                         print(f"done {dataset} {noise_kind} {rate} {model_name}", flush=True)
-    wall = time.perf_counter() - started
 
     raw = pd.DataFrame(rows)
     cells = _summarize(raw, methods)
-    versions = (
-        f"python {platform.python_version()}, numpy {np.__version__}, scikit-learn "
-        f"{sklearn.__version__}, pandas {pd.__version__}, cleanlab "
-        f"{cleanlab.__version__ if cleanlab else 'not installed'}"
+    summary = "\n".join(["## Summary over all cells", "", *_summary_lines(cells, raw, methods)])
+    report.write(
+        f"cleaning_{mode}", raw, summary, ["## Per cell\n\n" + _cells_table(cells, methods)]
     )
-    report = [
-        f"# Label cleaning benchmark ({mode})",
-        "",
-        f"- command: `python -m benchmarks.bench_cleaning{' --quick' if args.quick else ''}`",
-        f"- versions: {versions}",
-        f"- machine: {platform.machine()}, {platform.system()}; serial, 1 BLAS thread",
-        f"- seeds: {settings['seeds']}; rates: {settings['rates']}; noise: {list(NOISES)}; "
-        f"MLP: datasets {settings['mlp']['datasets']}, rates {settings['mlp']['rates']}, "
-        f"seeds {settings['mlp']['seeds']}"
-        + ("" if "mlp" in MODELS else " (not run: torch is not installed)"),
-        f"- datasets: {settings['datasets']}; generated12 = make_classification(2000 rows, 30 features, 20 "
-        "informative, 12 classes, class_sep=2, random_state=0); 70/30 stratified split per "
-        "seed, features standardized on the training part, test labels clean",
-        "- models: LogisticRegression(max_iter=1000, random_state=0), "
-        "LinearSVC(random_state=0), LIPClassifier(hidden_units=(64,), lr=3e-3, batch_size=32, "
-        "max_epochs=30, k=None, random_state=0), torch with 1 thread; cleanlab: CleanLearning "
-        "defaults (5 folds, its sample weights in the final fit), n_jobs=1; ours: "
-        "CleanLabelClassifier(method='class_margin', min_per_class=5)",
-        "- gain: test accuracy minus the base model's, in points, mean over seeds; time x: "
-        "fit time over the base fit time (sums over seeds); P/R: precision/recall of the "
-        "flagged training rows against the truly flipped rows, mean over seeds",
-        f"- total wall time: {wall:.0f} s (including one untimed warm-up pass on wine)",
-        "",
-        "## Summary over all cells",
-        "",
-        *_summary_lines(cells, raw, methods),
-        "",
-        "## Per cell",
-        "",
-        _markdown(cells, methods),
-        "",
-    ]
-    text = "\n".join(report)
-    print(text)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"cleaning_{mode}.md").write_text(text)
-    raw.to_csv(RESULTS / f"cleaning_{mode}.csv", index=False)
     return 0
 
 
