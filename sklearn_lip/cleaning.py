@@ -5,7 +5,12 @@ with out-of-fold predicted probabilities. A row *confidently* belongs to class `
 predicted probability of ``j`` reaches the per-class threshold ``t_j``, the mean probability of
 ``j`` over the rows labelled ``j``. Counting (given label, confident class) pairs gives the
 *confident joint*, from which the number of label issues in each class and the noise matrix are
-estimated.
+estimated. Within each class, the rows to flag are ranked by their margin (given label's
+probability minus the largest other one). :class:`CleanLabelClassifier` ranks by the margin
+of a blend of the out-of-fold probabilities with the *in-sample* probabilities of the fold
+models that trained on the row: a label that even a model trained on it fits poorly is
+likely wrong (the "small-loss" evidence of Han et al., 2018), and that adds information the
+out-of-fold probabilities lack. The counts always come from the out-of-fold probabilities.
 
 The functions take ``labels`` as integer indices ``0..K-1`` into the columns of ``pred_proba``
 (encode string labels first, e.g. with :class:`~sklearn.preprocessing.LabelEncoder`).
@@ -16,7 +21,7 @@ flags the issues and refits its estimator on the rows that are kept.
 # SPDX-License-Identifier: BSD-3-Clause
 
 import warnings
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 from scipy.special import softmax
@@ -67,29 +72,34 @@ class MinPerClassWarning(UserWarning):
     """
 
 
-def _check_labels_proba(labels, pred_proba):
-    """Validate ``labels`` (integer indices) and ``pred_proba`` (rows summing to one)."""
-    pred_proba = check_array(pred_proba, dtype=np.float64, input_name="pred_proba")
-    n_samples, n_classes = pred_proba.shape
-    if n_classes < 2:
+def _check_proba(proba, name):
+    """Validate a matrix of probabilities: 2-D, at least 2 columns, rows summing to one."""
+    proba = check_array(proba, dtype=np.float64, input_name=name)
+    if proba.shape[1] < 2:
         raise ValueError(
-            "pred_proba must have one column per class and at least 2 columns; "
-            f"got shape {pred_proba.shape}."
+            f"{name} must have one column per class and at least 2 columns; "
+            f"got shape {proba.shape}."
         )
-    if pred_proba.min() < -_PROBA_TOL or pred_proba.max() > 1 + _PROBA_TOL:
+    if proba.min() < -_PROBA_TOL or proba.max() > 1 + _PROBA_TOL:
         raise ValueError(
-            "pred_proba must hold probabilities in [0, 1]; got values in "
-            f"[{pred_proba.min():.6g}, {pred_proba.max():.6g}]."
+            f"{name} must hold probabilities in [0, 1]; got values in "
+            f"[{proba.min():.6g}, {proba.max():.6g}]."
         )
-    row_sums = pred_proba.sum(axis=1)
+    row_sums = proba.sum(axis=1)
     off = np.flatnonzero(np.abs(row_sums - 1) > _PROBA_TOL)
     if off.size:
         raise ValueError(
-            f"pred_proba rows must sum to 1 (tolerance {_PROBA_TOL}); {off.size} rows do not, "
-            f"e.g. row "
-            f"{off[0]} sums to {row_sums[off[0]]:.6g}. Pass probabilities such as predict_proba "
-            "output or a softmax of decision_function scores."
+            f"{name} rows must sum to 1 (tolerance {_PROBA_TOL}); {off.size} rows do not, "
+            f"e.g. row {off[0]} sums to {row_sums[off[0]]:.6g}. Pass probabilities such as "
+            "predict_proba output or a softmax of decision_function scores."
         )
+    return proba
+
+
+def _check_labels_proba(labels, pred_proba):
+    """Validate ``labels`` (integer indices) and ``pred_proba`` (rows summing to one)."""
+    pred_proba = _check_proba(pred_proba, "pred_proba")
+    n_samples, n_classes = pred_proba.shape
     labels = column_or_1d(labels)
     if labels.shape[0] != n_samples:
         raise ValueError(
@@ -109,6 +119,21 @@ def _check_labels_proba(labels, pred_proba):
             f"pred_proba; got {np.unique(labels[outside]).tolist()}."
         )
     return labels.astype(np.intp), pred_proba
+
+
+def _ranking_proba(pred_proba, in_sample_proba, in_sample_weight):
+    """The probabilities whose margins rank the rows: a blend when ``in_sample_proba`` is given."""
+    if not isinstance(in_sample_weight, Real) or not 0 <= in_sample_weight <= 1:
+        raise ValueError(f"in_sample_weight must be a number in [0, 1]; got {in_sample_weight!r}.")
+    if in_sample_proba is None:
+        return pred_proba
+    in_sample_proba = _check_proba(in_sample_proba, "in_sample_proba")
+    if in_sample_proba.shape != pred_proba.shape:
+        raise ValueError(
+            f"in_sample_proba must have the shape of pred_proba, {pred_proba.shape}; got "
+            f"{in_sample_proba.shape}."
+        )
+    return (1 - in_sample_weight) * pred_proba + in_sample_weight * in_sample_proba
 
 
 def _confident_classes(labels, pred_proba):
@@ -244,7 +269,7 @@ def estimate_noise_matrix(labels, pred_proba):
     )
 
 
-def label_quality_scores(labels, pred_proba):
+def label_quality_scores(labels, pred_proba, *, in_sample_proba=None, in_sample_weight=0.5):
     """Score each given label by its margin over the most probable other class.
 
     Parameters
@@ -256,12 +281,24 @@ def label_quality_scores(labels, pred_proba):
     pred_proba : array-like of shape (n_samples, K)
         Predicted probabilities, ideally out-of-fold; rows must sum to one.
 
+    in_sample_proba : array-like of shape (n_samples, K), default=None
+        Predicted probabilities of models that *were* trained on each row (in cross-validation,
+        the mean over the fold models whose training part holds the row). When given, rows are
+        ranked by the margin of ``(1 - in_sample_weight) * pred_proba + in_sample_weight *
+        in_sample_proba``: a label that a model fits poorly even after training on it is
+        likely wrong. None ranks by ``pred_proba`` alone.
+
+    in_sample_weight : float in [0, 1], default=0.5
+        Weight of ``in_sample_proba`` in the blend; ignored when it is None. 0 ranks by
+        ``pred_proba`` alone.
+
     Returns
     -------
     scores : ndarray of shape (n_samples,)
-        ``pred_proba[i, labels[i]] - max(pred_proba[i, j] for j != labels[i])``, in
-        ``[-1, 1]``. Lower means the given label is more likely wrong; a negative score means
-        another class is more probable than the given one.
+        ``p[i, labels[i]] - max(p[i, j] for j != labels[i])``, in ``[-1, 1]``, where ``p``
+        is ``pred_proba`` or its blend with ``in_sample_proba``. Lower means the given label
+        is more likely wrong; a negative score means another class is more probable than the
+        given one.
 
     Examples
     --------
@@ -269,12 +306,24 @@ def label_quality_scores(labels, pred_proba):
     >>> from sklearn_lip.cleaning import label_quality_scores
     >>> label_quality_scores([0, 1], [[.7, .2, .1], [.6, .3, .1]]).round(2)
     array([ 0.5, -0.3])
+    >>> label_quality_scores(
+    ...     [0, 1], [[.7, .2, .1], [.6, .3, .1]], in_sample_proba=[[.9, .1, 0], [.2, .7, .1]]
+    ... ).round(2)
+    array([0.65, 0.1 ])
     """
     labels, pred_proba = _check_labels_proba(labels, pred_proba)
-    return _margins(labels, pred_proba)
+    return _margins(labels, _ranking_proba(pred_proba, in_sample_proba, in_sample_weight))
 
 
-def find_label_issues(labels, pred_proba, *, method="class_margin", min_per_class=5):
+def find_label_issues(
+    labels,
+    pred_proba,
+    *,
+    method="class_margin",
+    min_per_class=5,
+    in_sample_proba=None,
+    in_sample_weight=0.5,
+):
     """Flag the rows whose given label is likely wrong (confident learning).
 
     Parameters
@@ -294,10 +343,20 @@ def find_label_issues(labels, pred_proba, *, method="class_margin", min_per_clas
         - ``"confident_joint"``: flag the rows counted off the diagonal of the confident joint,
           i.e. those that confidently belong to a class other than their given one.
 
+        The confident joint always comes from ``pred_proba`` alone.
+
     min_per_class : int, default=5
         Keep at least this many rows of every given class (all rows of a smaller class).
         When the method flagged more, the flagged rows with the highest label quality are
         kept and a :class:`MinPerClassWarning` is raised.
+
+    in_sample_proba : array-like of shape (n_samples, K), default=None
+        Predicted probabilities of models trained on each row. When given, the rows of a class
+        are ranked by their :func:`label_quality_scores` under the blend of ``pred_proba`` and
+        ``in_sample_proba``, not under ``pred_proba`` alone.
+
+    in_sample_weight : float in [0, 1], default=0.5
+        Weight of ``in_sample_proba`` in that blend; see :func:`label_quality_scores`.
 
     Returns
     -------
@@ -313,6 +372,10 @@ def find_label_issues(labels, pred_proba, *, method="class_margin", min_per_clas
     C. G. Northcutt, L. Jiang and I. L. Chuang, "Confident Learning: Estimating Uncertainty in
     Dataset Labels", Journal of Artificial Intelligence Research 70, 2021.
 
+    B. Han, Q. Yao, X. Yu, G. Niu, M. Xu, W. Hu, I. Tsang and M. Sugiyama, "Co-teaching: Robust
+    Training of Deep Neural Networks with Extremely Noisy Labels", NeurIPS 2018 (the small-loss
+    evidence behind ``in_sample_proba``).
+
     Examples
     --------
     >>> import numpy as np
@@ -322,10 +385,20 @@ def find_label_issues(labels, pred_proba, *, method="class_margin", min_per_clas
     >>> find_label_issues(labels, proba, min_per_class=1)
     array([False, False,  True, False, False])
     """
-    return _find_label_issues(labels, pred_proba, method, min_per_class)
+    return _find_label_issues(
+        labels, pred_proba, method, min_per_class, in_sample_proba, in_sample_weight
+    )
 
 
-def _find_label_issues(labels, pred_proba, method, min_per_class, class_names=None):
+def _find_label_issues(
+    labels,
+    pred_proba,
+    method,
+    min_per_class,
+    in_sample_proba=None,
+    in_sample_weight=0.5,
+    class_names=None,
+):
     """:func:`find_label_issues`; warnings name classes by ``class_names`` (default: index)."""
     if method not in _METHODS:
         raise ValueError(f"method must be one of {_METHODS}; got {method!r}.")
@@ -335,7 +408,7 @@ def _find_label_issues(labels, pred_proba, method, min_per_class, class_names=No
     n_classes = pred_proba.shape[1]
     counts = np.bincount(labels, minlength=n_classes)
     confident = _confident_classes(labels, pred_proba)
-    margins = _margins(labels, pred_proba)
+    margins = _margins(labels, _ranking_proba(pred_proba, in_sample_proba, in_sample_weight))
     if method == "confident_joint":
         issues = (confident >= 0) & (confident != labels)
     else:
@@ -404,13 +477,22 @@ def _fit_rows(estimator, X, y, rows, params):
     )
 
 
-def _fold_proba(estimator, X, y, train, test, params, classes):
+def _fold_proba(estimator, X, y, train, test, params, classes, in_sample):
+    """Probabilities of one fold model on its test rows, and on its training rows if asked."""
     fitted = _fit_rows(estimator, X, y, train, params)
-    return _class_proba(fitted, _safe_indexing(X, test), classes)
+    test_proba = _class_proba(fitted, _safe_indexing(X, test), classes)
+    train_proba = _class_proba(fitted, _safe_indexing(X, train), classes) if in_sample else None
+    return test_proba, train_proba
 
 
-def _out_of_fold_proba(estimator, X, y, classes, splits, params, n_jobs):
-    """Out-of-fold predicted probabilities of shape (n_samples, n_classes)."""
+def _out_of_fold_proba(estimator, X, y, classes, splits, params, n_jobs, in_sample=False):
+    """Out-of-fold and (if ``in_sample``) in-sample predicted probabilities.
+
+    Returns ``(pred_proba, in_sample_proba)``, each of shape (n_samples, n_classes). A row's
+    in-sample probabilities are the mean over the fold models that trained on it; a row that
+    no fold model trained on gets its out-of-fold probabilities. ``in_sample_proba`` is None
+    when ``in_sample`` is False.
+    """
     tested = np.zeros(len(y), dtype=np.intp)
     for _, test in splits:
         tested[test] += 1
@@ -420,13 +502,23 @@ def _out_of_fold_proba(estimator, X, y, classes, splits, params, n_jobs):
             f"{int(np.sum(tested != 1))} rows are in no test fold or in several."
         )
     fold_probas = Parallel(n_jobs=n_jobs)(
-        delayed(_fold_proba)(estimator, X, y, train, test, params, classes)
+        delayed(_fold_proba)(estimator, X, y, train, test, params, classes, in_sample)
         for train, test in splits
     )
     proba = np.empty((len(y), len(classes)))
-    for (_, test), fold_proba in zip(splits, fold_probas):
-        proba[test] = fold_proba
-    return proba
+    for (_, test), (test_proba, _) in zip(splits, fold_probas):
+        proba[test] = test_proba
+    if not in_sample:
+        return proba, None
+    in_sample_sum = np.zeros_like(proba)
+    trained = np.zeros(len(y))
+    for (train, _), (_, train_proba) in zip(splits, fold_probas):
+        np.add.at(in_sample_sum, train, train_proba)
+        np.add.at(trained, train, 1)
+    in_sample_proba = np.where(
+        trained[:, None] > 0, in_sample_sum / np.maximum(trained, 1)[:, None], proba
+    )
+    return proba, in_sample_proba
 
 
 class CleanLabelClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
@@ -435,6 +527,10 @@ class CleanLabelClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     ``fit`` computes out-of-fold predicted probabilities of ``estimator`` (stratified K folds),
     flags label issues with :func:`find_label_issues`, and fits a clone of ``estimator`` once
     on the rows that are kept, without reweighting them. Predictions come from that clone.
+    The confident joint (how many rows to flag per class) comes from the out-of-fold
+    probabilities; which rows, from their blend with the fold models' in-sample probabilities
+    (``in_sample_weight``), which ranks wrong labels better for the cost of predicting the
+    training folds (no extra fit).
 
     Parameters
     ----------
@@ -460,6 +556,14 @@ class CleanLabelClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         Keep at least this many rows of every class (all rows of a smaller class), so that no
         class is ever dropped; a :class:`MinPerClassWarning` says when this changed the flags.
 
+    in_sample_weight : float in [0, 1], default=0.5
+        Weight of the in-sample probabilities (each row's mean over the fold models that
+        trained on it) in the probabilities that rank the rows within each class; see
+        :func:`find_label_issues`. 0 ranks by the out-of-fold probabilities alone (the
+        original confident learning) and skips predicting the training folds. Models that
+        memorize their training labels give uninformative in-sample probabilities; 0 suits
+        them.
+
     random_state : int, RandomState instance or None, default=None
         Seeds the shuffling of the stratified folds when ``cv`` is an int. The random state of
         ``estimator`` is left as it is. Pass an int for reproducible output across calls.
@@ -480,8 +584,9 @@ class CleanLabelClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         True for the training rows flagged as label issues (left out of ``estimator_``).
 
     label_quality_ : ndarray of shape (n_samples,)
-        :func:`label_quality_scores` of the training rows from the out-of-fold probabilities:
-        the given label's probability minus the largest other one (lower is more suspect).
+        :func:`label_quality_scores` of the training rows, the score that ranks them: the
+        given label's probability minus the largest other one (lower is more suspect), under
+        the out-of-fold probabilities blended with the in-sample ones by ``in_sample_weight``.
 
     noise_matrix_ : ndarray of shape (n_classes, n_classes)
         :func:`estimate_noise_matrix`: ``noise_matrix_[i, j]`` estimates
@@ -531,6 +636,7 @@ class CleanLabelClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         ],
         "method": [StrOptions(set(_METHODS))],
         "min_per_class": [Interval(Integral, 1, None, closed="left")],
+        "in_sample_weight": [Interval(Real, 0, 1, closed="both")],
         "random_state": ["random_state"],
         "n_jobs": [Integral, None],
     }
@@ -542,6 +648,7 @@ class CleanLabelClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         cv=5,
         method="class_margin",
         min_per_class=5,
+        in_sample_weight=0.5,
         random_state=None,
         n_jobs=None,
     ):
@@ -549,6 +656,7 @@ class CleanLabelClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         self.cv = cv
         self.method = method
         self.min_per_class = min_per_class
+        self.in_sample_weight = in_sample_weight
         self.random_state = random_state
         self.n_jobs = n_jobs
 
@@ -607,14 +715,17 @@ class CleanLabelClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         else:
             splitter = check_cv(self.cv)
         splits = list(splitter.split(X, y_encoded))
-        pred_proba = _out_of_fold_proba(
-            estimator, X, y, self.classes_, splits, params, self.n_jobs
+        pred_proba, in_sample_proba = _out_of_fold_proba(
+            estimator, X, y, self.classes_, splits, params, self.n_jobs,
+            in_sample=self.in_sample_weight > 0,
         )
 
-        self.label_quality_ = label_quality_scores(y_encoded, pred_proba)
+        ranking = {"in_sample_proba": in_sample_proba, "in_sample_weight": self.in_sample_weight}
+        self.label_quality_ = label_quality_scores(y_encoded, pred_proba, **ranking)
         self.noise_matrix_ = estimate_noise_matrix(y_encoded, pred_proba)
         self.label_issues_ = _find_label_issues(
-            y_encoded, pred_proba, self.method, self.min_per_class, self.classes_
+            y_encoded, pred_proba, self.method, self.min_per_class, **ranking,
+            class_names=self.classes_,
         )
         self.estimator_ = _fit_rows(estimator, X, y, np.flatnonzero(~self.label_issues_), params)
         return self

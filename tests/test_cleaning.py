@@ -11,7 +11,8 @@ from sklearn import config_context
 from sklearn.base import clone
 from sklearn.datasets import make_blobs, make_classification
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GridSearchCV, KFold, ShuffleSplit
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import GridSearchCV, KFold, ShuffleSplit, StratifiedKFold
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -105,6 +106,33 @@ def test_find_label_issues_hand_computed():
         HAND_LABELS, HAND_PROBA, method="confident_joint", min_per_class=1
     )
     np.testing.assert_array_equal(np.flatnonzero(joint), [3])
+
+
+def test_in_sample_proba_changes_the_ranking_not_the_counts():
+    # Row 2 fits its label 0 well once trained on (in-sample [.9, .05, .05]), row 3 does not
+    # ([.1, .85, .05]). With equal weights their blended margins are 0.175 and -0.55, so
+    # row 3 is now the lowest of class 0. The count (1 issue in class 0) is unchanged.
+    in_sample = HAND_PROBA.copy()
+    in_sample[2] = [0.9, 0.05, 0.05]
+    in_sample[3] = [0.1, 0.85, 0.05]
+    scores = label_quality_scores(HAND_LABELS, HAND_PROBA, in_sample_proba=in_sample)
+    np.testing.assert_allclose(scores[[2, 3]], [0.175, -0.55])
+    issues = find_label_issues(HAND_LABELS, HAND_PROBA, min_per_class=1, in_sample_proba=in_sample)
+    np.testing.assert_array_equal(np.flatnonzero(issues), [3])
+    # Weight 0 ranks by pred_proba alone, as without in_sample_proba.
+    for weight in [0, 0.0]:
+        only_oof = find_label_issues(
+            HAND_LABELS, HAND_PROBA, min_per_class=1, in_sample_proba=in_sample,
+            in_sample_weight=weight,
+        )
+        np.testing.assert_array_equal(np.flatnonzero(only_oof), [2])
+    # Weight 1 ranks by the in-sample margins: 0.85 for row 2, -0.75 for row 3.
+    np.testing.assert_allclose(
+        label_quality_scores(
+            HAND_LABELS, HAND_PROBA, in_sample_proba=in_sample, in_sample_weight=1
+        )[[2, 3]],
+        [0.85, -0.75],
+    )
 
 
 def test_class_without_given_rows_is_never_confident():
@@ -226,6 +254,72 @@ def test_decision_function_only_estimator_binary_and_method_availability():
     assert (clf.label_issues_ & flipped).sum() > 0.7 * flipped.sum()
 
 
+def test_in_sample_probabilities_are_the_mean_over_the_models_trained_on_the_row():
+    X, _, y_noisy, _ = _noisy_task(n_samples=120, n_classes=3)
+    classes = np.arange(3)
+    splits = list(KFold(3, shuffle=True, random_state=0).split(X))
+    proba, in_sample = _out_of_fold_proba(
+        LogisticRegression(), X, y_noisy, classes, splits, {}, None, in_sample=True
+    )
+    expected_oof = np.empty_like(proba)
+    expected_in_sample = np.zeros_like(proba)
+    for train, test in splits:
+        model = LogisticRegression().fit(X[train], y_noisy[train])
+        expected_oof[test] = model.predict_proba(X[test])
+        expected_in_sample[train] += model.predict_proba(X[train]) / 2  # 2 models per row
+    np.testing.assert_allclose(proba, expected_oof)
+    np.testing.assert_allclose(in_sample, expected_in_sample)
+    assert _out_of_fold_proba(LogisticRegression(), X, y_noisy, classes, splits, {}, None)[1] is None
+
+
+def test_rows_no_fold_model_trained_on_fall_back_to_out_of_fold():
+    X, y = make_blobs(n_samples=90, centers=3, random_state=0)
+    rows = np.arange(90)
+    first, second, third = rows[:30], rows[30:60], rows[60:]
+    # The third block is tested but no model trains on it.
+    splits = [(first, second), (second, np.concatenate([first, third]))]
+    proba, in_sample = _out_of_fold_proba(
+        LogisticRegression(), X, y, np.arange(3), splits, {}, None, in_sample=True
+    )
+    np.testing.assert_array_equal(in_sample[third], proba[third])
+    assert not np.allclose(in_sample[first], proba[first])
+
+
+@pytest.mark.parametrize("estimator", [LogisticRegression(), LinearSVC()])
+def test_in_sample_blend_ranks_the_flipped_rows_better(estimator):
+    # The label quality of the blend separates flipped from clean rows better (higher ROC AUC)
+    # than the out-of-fold probabilities alone, on each of four noisy tasks.
+    for seed in range(4):
+        X, _, y_noisy, flipped = _noisy_task(n_samples=600, rate=0.3, seed=seed)
+        auc = {}
+        for weight in [0.0, 0.5]:
+            clf = CleanLabelClassifier(
+                estimator, cv=2, in_sample_weight=weight, random_state=0
+            ).fit(X, y_noisy)
+            auc[weight] = roc_auc_score(flipped, -clf.label_quality_)
+        assert auc[0.5] > auc[0.0], (seed, auc)
+
+
+def test_meta_estimator_flags_as_the_functions_do():
+    X, _, y_noisy, _ = _noisy_task(n_samples=300)
+    for weight in [0.0, 0.3]:
+        clf = CleanLabelClassifier(cv=3, in_sample_weight=weight, random_state=0)
+        clf.fit(X, y_noisy)
+        seed = np.random.RandomState(0).randint(np.iinfo(np.int32).max)
+        splits = list(StratifiedKFold(3, shuffle=True, random_state=seed).split(X, y_noisy))
+        proba, in_sample = _out_of_fold_proba(
+            LogisticRegression(), X, y_noisy, clf.classes_, splits, {}, None, in_sample=True
+        )
+        ranking = {"in_sample_proba": in_sample, "in_sample_weight": weight}
+        np.testing.assert_allclose(
+            clf.label_quality_, label_quality_scores(y_noisy, proba, **ranking)
+        )
+        np.testing.assert_array_equal(
+            clf.label_issues_, find_label_issues(y_noisy, proba, **ranking)
+        )
+        np.testing.assert_allclose(clf.noise_matrix_, estimate_noise_matrix(y_noisy, proba))
+
+
 def test_random_state_reproducible_and_global_rng_untouched():
     X, _, y_noisy, _ = _noisy_task(n_samples=300)
     state = np.random.get_state()
@@ -310,7 +404,7 @@ def test_splitter_whose_training_folds_miss_a_class():
     y = np.sort(y)
     classes = np.array([0, 1, 2])
     splits = list(KFold(3).split(X))
-    proba = _out_of_fold_proba(LogisticRegression(), X, y, classes, splits, {}, None)
+    proba, _ = _out_of_fold_proba(LogisticRegression(), X, y, classes, splits, {}, None)
     assert proba.shape == (90, 3)
     np.testing.assert_allclose(proba.sum(axis=1), 1)
     for (_, test), missing in zip(splits, classes):
@@ -352,6 +446,18 @@ def test_find_label_issues_parameter_errors():
         find_label_issues(HAND_LABELS, HAND_PROBA, min_per_class=0)
 
 
+@pytest.mark.parametrize("function", [label_quality_scores, find_label_issues])
+def test_in_sample_errors(function):
+    with pytest.raises(ValueError, match=r"in_sample_weight must be a number in \[0, 1\]; got 1.5"):
+        function(HAND_LABELS, HAND_PROBA, in_sample_proba=HAND_PROBA, in_sample_weight=1.5)
+    with pytest.raises(ValueError, match="in_sample_weight must be a number"):
+        function(HAND_LABELS, HAND_PROBA, in_sample_weight="half")
+    with pytest.raises(ValueError, match=r"shape of pred_proba, \(9, 3\); got \(8, 3\)"):
+        function(HAND_LABELS, HAND_PROBA, in_sample_proba=HAND_PROBA[:8])
+    with pytest.raises(ValueError, match="in_sample_proba rows must sum to 1"):
+        function(HAND_LABELS, HAND_PROBA, in_sample_proba=HAND_PROBA * 0.5)
+
+
 def test_cv_larger_than_smallest_class():
     X, y = make_blobs(n_samples=40, centers=2, random_state=0)
     y[:3] = 2
@@ -391,6 +497,8 @@ def test_extra_fit_params_need_routing():
         {"cv": 1},
         {"method": "prune"},
         {"min_per_class": 0},
+        {"in_sample_weight": -0.1},
+        {"in_sample_weight": 2},
         {"random_state": "seed"},
     ],
 )
