@@ -362,10 +362,13 @@ def test_grid_search_over_cv_method_and_inner_params():
     X, _, y_noisy, _ = _noisy_task(n_samples=200)
     grid = GridSearchCV(
         CleanLabelClassifier(LinearSVC(), random_state=0),
-        [{"cv": [2, 3]}, {"method": ["confident_joint"], "estimator__C": [0.01, 1]}],
+        [
+            {"cv": [2, 3], "in_sample_weight": [0.0, 0.5]},
+            {"method": ["confident_joint"], "estimator__C": [0.01, 1]},
+        ],
         cv=2,
     ).fit(X, y_noisy)
-    assert len(grid.cv_results_["params"]) == 4
+    assert len(grid.cv_results_["params"]) == 6
     best = grid.best_estimator_
     assert best.estimator_.C == best.get_params()["estimator__C"]
 
