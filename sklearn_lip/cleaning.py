@@ -501,20 +501,23 @@ def _out_of_fold_proba(estimator, X, y, classes, splits, params, n_jobs, in_samp
             "cv must give test folds that cover every row exactly once (like KFold); "
             f"{int(np.sum(tested != 1))} rows are in no test fold or in several."
         )
-    fold_probas = Parallel(n_jobs=n_jobs)(
+    # A generator: each fold's (n_train, n_classes) in-sample block is added up and dropped as
+    # it arrives, rather than all folds' blocks being held at once.
+    fold_probas = Parallel(n_jobs=n_jobs, return_as="generator")(
         delayed(_fold_proba)(estimator, X, y, train, test, params, classes, in_sample)
         for train, test in splits
     )
     proba = np.empty((len(y), len(classes)))
-    for (_, test), (test_proba, _) in zip(splits, fold_probas):
+    in_sample_sum = np.zeros_like(proba) if in_sample else None
+    trained = np.zeros(len(y))
+    # The generator first in zip, so that zip runs it to its end (joblib then shuts down).
+    for (test_proba, train_proba), (train, test) in zip(fold_probas, splits):
         proba[test] = test_proba
+        if in_sample:
+            np.add.at(in_sample_sum, train, train_proba)
+            np.add.at(trained, train, 1)
     if not in_sample:
         return proba, None
-    in_sample_sum = np.zeros_like(proba)
-    trained = np.zeros(len(y))
-    for (train, _), (_, train_proba) in zip(splits, fold_probas):
-        np.add.at(in_sample_sum, train, train_proba)
-        np.add.at(trained, train, 1)
     in_sample_proba = np.where(
         trained[:, None] > 0, in_sample_sum / np.maximum(trained, 1)[:, None], proba
     )
