@@ -30,20 +30,29 @@ NOISES = {"symmetric": SymmetricNoise, "pair": PairNoise, "instance": InstanceDe
 
 
 def _generated(n_classes, n_samples, n_features, n_informative=None, random_state=None):
-    """Loader of a generated task; by default 60% informative features and seed = n_classes."""
+    """Loader of a generated task; by default 60% informative features and seed = n_classes.
+
+    The loader's ``description`` states its parameters, for the result files' headers.
+    """
+    n_informative = int(0.6 * n_features) if n_informative is None else n_informative
+    random_state = n_classes if random_state is None else random_state
 
     def load():
         return make_classification(
             n_samples=n_samples,
             n_features=n_features,
-            n_informative=int(0.6 * n_features) if n_informative is None else n_informative,
+            n_informative=n_informative,
             n_redundant=0,
             n_classes=n_classes,
             n_clusters_per_class=1,
             class_sep=2.0,
-            random_state=n_classes if random_state is None else random_state,
+            random_state=random_state,
         )
 
+    load.description = (
+        f"make_classification({n_samples} rows, {n_features} features, {n_informative} "
+        f"informative, {n_classes} classes, class_sep=2, random_state={random_state})"
+    )
     return load
 
 
@@ -58,6 +67,15 @@ DATASETS = {
     "gen100": _generated(100, 20000, 100),
     "generated12": _generated(12, 2000, 30, n_informative=20, random_state=0),  # cleaning
 }
+
+
+def describe_generated(names):
+    """``"name = make_classification(...)"`` for each generated dataset among ``names``."""
+    return "; ".join(
+        f"{name} = {DATASETS[name].description}"
+        for name in names
+        if hasattr(DATASETS[name], "description")
+    )
 
 
 def split_dataset(name, seed, test_size=0.3):

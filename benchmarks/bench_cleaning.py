@@ -3,7 +3,7 @@
 Run from the repository root::
 
     python -m benchmarks.bench_cleaning           # full: rates 0.2/0.3/0.4
-    python -m benchmarks.bench_cleaning --quick   # digits and wine, rate 0.3, one seed (about a minute)
+    python -m benchmarks.bench_cleaning --quick   # digits and wine, rate 0.3, one seed (~1 min)
     python -m benchmarks.bench_cleaning --heldout # iris, breast cancer, gen20; linear models only
 
 ``--heldout`` runs the full grid of rates and seeds on three datasets that were not used while
@@ -56,7 +56,14 @@ from threadpoolctl import threadpool_limits
 from sklearn_lip import LIPMetaClassifier
 from sklearn_lip.cleaning import CleanLabelClassifier, MinPerClassWarning, _class_proba
 
-from ._common import NOISES, Report, markdown_table, noisy_labels, split_dataset
+from ._common import (
+    NOISES,
+    Report,
+    describe_generated,
+    markdown_table,
+    noisy_labels,
+    split_dataset,
+)
 
 try:
     import cleanlab
@@ -111,13 +118,6 @@ OURS = {
     "ours_cv5_lip": {"cv": 5},
 }
 METHODS = ["cleanlab", *OURS]
-#: How the generated datasets (benchmarks/_common.py) are made, for the report header.
-GENERATED = {
-    "generated12": "generated12 = make_classification(2000 rows, 30 features, 20 informative, "
-    "12 classes, class_sep=2, random_state=0)",
-    "gen20": "gen20 = make_classification(5000 rows, 50 features, 30 informative, 20 classes, "
-    "class_sep=2, random_state=20)",
-}
 
 
 class _ScoresAsProba(ClassifierMixin, BaseEstimator):
@@ -312,10 +312,14 @@ def main(argv=None):
             f"MLP: datasets {mlp['datasets']}, rates {mlp['rates']}, seeds {mlp['seeds']}"
             + ("" if "mlp" in MODELS else " (not run: torch is not installed)"),
             "datasets": "; ".join(
-                [str(settings["datasets"])]
-                + [GENERATED[name] for name in settings["datasets"] if name in GENERATED]
-                + ["70/30 stratified split per seed, features standardized on the training "
-                   "part, test labels clean"]
+                part
+                for part in [
+                    str(settings["datasets"]),
+                    describe_generated(settings["datasets"]),
+                    "70/30 stratified split per seed, features standardized on the training "
+                    "part, test labels clean",
+                ]
+                if part
             ),
             "models": "LogisticRegression(max_iter=1000, random_state=0), "
             "LinearSVC(random_state=0), LIPClassifier(hidden_units=(64,), lr=3e-3, "

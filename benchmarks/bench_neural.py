@@ -35,7 +35,14 @@ from threadpoolctl import threadpool_limits
 from sklearn_lip import lip_refine
 from sklearn_lip.neural import NOISY_LABEL_CRITERIA, LIPClassifier
 
-from ._common import RESULTS, Report, markdown_table, noisy_labels, split_dataset
+from ._common import (
+    RESULTS,
+    Report,
+    describe_generated,
+    markdown_table,
+    noisy_labels,
+    split_dataset,
+)
 
 __all__ = ["SharedTrainingLIPClassifier", "main"]
 
@@ -240,8 +247,7 @@ def main(argv=None):
                 "forward": "T estimated (confident joint, 2-fold)",
             },
             "data": "70/30 stratified split per seed, standardized on the training part, noise "
-            "on training labels only, clean test labels; gen20 = make_classification(5000 "
-            "rows, 50 features, 20 classes)",
+            f"on training labels only, clean test labels; {describe_generated(['gen20'])}",
             "threads": "part 2 with torch.set_num_threads(1) and threadpool_limits(1); part 1 "
             f"also with torch's default ({torch.get_num_threads()} threads)",
             "machine load": "shared machine; 1-minute load average at each default fit is "

@@ -30,7 +30,7 @@ from threadpoolctl import threadpool_limits
 
 from sklearn_lip.noise import PartialLabelNoise
 
-from ._common import Report, markdown_table, split_dataset
+from ._common import Report, describe_generated, markdown_table, split_dataset
 from .bench_neural import LAP_MODES, SharedTrainingLIPClassifier, oracle_gains
 
 __all__ = ["main"]
@@ -163,8 +163,8 @@ def main(argv=None):
             "significance 0.05)",
             "data": "70/30 stratified split per seed, standardized on the training part, "
             "candidate sets on training rows only (PartialLabelNoise(ambiguity, "
-            "random_state=seed)), test accuracy on true labels; gen20 = "
-            "make_classification(5000 rows, 50 features, 20 classes)",
+            "random_state=seed)), test accuracy on true labels; "
+            f"{describe_generated(['gen20'])}",
             "threads": "torch.set_num_threads(1) and threadpool_limits(1)",
         },
         packages=("torch", "skorch"),
