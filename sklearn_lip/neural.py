@@ -401,9 +401,9 @@ class LIPClassifier(ClassifierMixin, BaseEstimator):
     ``benchmarks/bench_partial.py`` (default MLP; digits, wine and a 20-class task; symmetric,
     pair and instance-dependent noise, candidate sets): ``k="auto"`` left the head unchanged in
     every fit, and even with k chosen on the clean test labels, ``"paper"`` and ``"scaled"`` lost
-    accuracy on average at their best k, while ``"log"`` gained 0.0-0.4 points. The criteria matter far
-    more: at 40% symmetric noise, ``"gce"`` beat ``"ce"`` by 20 points on digits and 27 on
-    the 20-class task.
+    accuracy on average at their best k, while ``"log"`` gained 0.0-0.4 points. The criteria
+    matter far more: at 40% symmetric noise, ``"gce"`` beat ``"ce"`` by 20 points on digits and
+    27 on the 20-class task.
 
     Small networks gain little from several CPU threads. On a machine whose cores are busy with
     other processes, torch's OpenMP threads spin while they wait for each other and training can

@@ -269,7 +269,8 @@ def test_in_sample_probabilities_are_the_mean_over_the_models_trained_on_the_row
         expected_in_sample[train] += model.predict_proba(X[train]) / 2  # 2 models per row
     np.testing.assert_allclose(proba, expected_oof)
     np.testing.assert_allclose(in_sample, expected_in_sample)
-    assert _out_of_fold_proba(LogisticRegression(), X, y_noisy, classes, splits, {}, None)[1] is None
+    _, skipped = _out_of_fold_proba(LogisticRegression(), X, y_noisy, classes, splits, {}, None)
+    assert skipped is None
 
 
 def test_rows_no_fold_model_trained_on_fall_back_to_out_of_fold():
