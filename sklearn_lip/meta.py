@@ -37,7 +37,7 @@ from ._compat import (
     _routing_enabled,
     process_routing,
 )
-from ._head import DEFAULT_LAP, Fold, fit_head, label_targets
+from ._head import DEFAULT_LAP, Fold, _candidate_list, fit_head, label_targets
 from ._utils import wrapped_estimator
 
 __all__ = ["LIPMetaClassifier", "loss_family"]
@@ -95,20 +95,23 @@ class LIPMetaClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         - int: exactly that many; ``1 <= k < rank(W)``, otherwise ``fit`` raises.
         - float: the smallest k whose singular values hold that fraction of the squared
           spectrum (``W`` is left unchanged when that is every component).
-        - ``"auto"``: cross-validate a grid of k on stratified splits of the training data,
-          comparing each with the *unchanged* weights on the same held-out rows. The best k is
-          used only when its net gain over the unchanged weights is significant (a one-sided
-          paired McNemar test at level ``significance``, Bonferroni-corrected for the number
-          of candidates); otherwise ``W`` stays as fitted. Costs ``cv`` extra fits of
-          ``estimator``.
-        - list of int: like ``"auto"`` over these candidates.
+        - ``"auto"``: cross-validate a grid of k (every k up to rank 33, about 32 values
+          above) on stratified splits of the training data, comparing each with the
+          *unchanged* weights on the same held-out rows. The best k is used only when its net
+          gain over the unchanged weights is significant (a one-sided paired McNemar test at
+          level ``significance``, Bonferroni-corrected for the number of candidates) and no
+          single split shows a significant loss; otherwise ``W`` stays as fitted. Costs
+          ``cv`` extra fits of ``estimator``.
+        - list of int: like ``"auto"`` over these candidates. Entries outside
+          ``1 <= k < rank(W)`` are dropped with a ``UserWarning`` that names them; an empty
+          list, or one with no entry in range, raises a ``ValueError``.
         - None: no LIP; the base estimator's weights (a baseline for grid searches).
     lap : {"auto", "paper", "scaled", "log"}, default="auto"
         How the lower singular values are re-fitted (see :func:`~sklearn_lip.lip_refine`).
         ``"auto"`` picks per loss family of ``estimator`` (see :func:`loss_family`); in
-        ``benchmarks/results/core_quick.md`` (digits and wine, 20/40% symmetric and 30% pair
-        noise, 3 seeds, k="auto") every mode stayed within +0.0007 of the base on average,
-        so the choice rests on which re-fit is well posed for the loss:
+        ``benchmarks/results/core_quick.md`` (digits, wine, vowel and segment, 20/40%
+        symmetric and 30% pair noise, 3 seeds, k="auto") every mode stayed within +0.0011 of
+        the base on average, so the choice rests on which re-fit is well posed for the loss:
 
         - log-loss models (``LogisticRegression``, ``SGDClassifier(loss="log_loss")``):
           ``"paper"``. On logit-scale weights the re-fitted lower values are small, so this acts
@@ -137,7 +140,8 @@ class LIPMetaClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     estimator_ : estimator instance
         The fitted clone of ``estimator`` (its own ``coef_`` is not modified).
     coef_ : ndarray of shape (n_classes, n_features) or (1, n_features)
-        Refined weights.
+        Refined weights, in the precision of ``estimator_.coef_`` (float32 stays float32:
+        the SVD and the re-fit run in float64 and only the result is rounded).
     intercept_ : ndarray of shape (n_classes,) or (1,)
         Refined intercept.
     raw_coef_ : ndarray
@@ -156,7 +160,8 @@ class LIPMetaClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         Held-out accuracy of the unchanged weights (key ``"unchanged"``) and of each candidate
         k, on the noisy training labels; ``None`` unless ``k`` was validated.
     validation_z_ : float or None
-        Paired z statistic of the best candidate against the unchanged weights.
+        Paired z statistic against the unchanged weights of the chosen candidate (of the
+        candidate with the largest net gain when none was chosen).
     classes_ : ndarray of shape (n_classes,)
         Class labels.
     n_features_in_ : int
@@ -265,6 +270,9 @@ class LIPMetaClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             )
         if sample_weight is not None:
             sample_weight = np.asarray(sample_weight, dtype=np.float64)
+        k = self.k if self.k is None or isinstance(self.k, (str, Real)) else list(self.k)
+        if isinstance(k, list):
+            k = _candidate_list(k)  # an empty or non-integer list fails before any fit
         base = self._get_estimator()
         inner_params = self._inner_fit_params(base, sample_weight, fit_params)
 
@@ -275,7 +283,6 @@ class LIPMetaClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         Y = label_targets(y_indices, len(self.classes_), family, self.lap_)
         if W.shape[1] == 1:  # binary coef_: one score column for the positive class
             Y = Y[:, 1:]
-        k = self.k if self.k is None or isinstance(self.k, (str, Real)) else list(self.k)
         head = fit_head(
             W,
             X,
@@ -297,7 +304,7 @@ class LIPMetaClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         self.raw_coef_ = self.estimator_.coef_
         self.raw_intercept_ = np.broadcast_to(
             self.estimator_.intercept_, (head.coef.shape[1],)
-        ).astype(np.float64)
+        ).astype(head.coef.dtype)
         self.coef_ = head.coef[:-1].T
         self.intercept_ = head.coef[-1]
         self.k_ = head.k
@@ -335,14 +342,17 @@ class LIPMetaClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             raise ValueError(
                 f"{type(fitted).__name__}.classes_ does not match the sorted training labels."
             )
-        coef = np.atleast_2d(np.asarray(fitted.coef_, dtype=np.float64))
+        coef = np.atleast_2d(np.asarray(fitted.coef_))
+        # LIP keeps the inner model's precision: float32 weights stay float32.
+        dtype = np.float32 if coef.dtype == np.float32 else np.float64
+        coef = coef.astype(dtype, copy=False)
         if coef.ndim != 2 or coef.shape[1] != self.n_features_in_:
             raise TypeError(
                 f"{type(fitted).__name__}.coef_ has shape {coef.shape}; expected "
                 f"(n_classes, {self.n_features_in_}) as for a linear classifier."
             )
         intercept = np.broadcast_to(getattr(fitted, "intercept_", 0.0), (coef.shape[0],))
-        return np.vstack([coef.T, intercept])
+        return np.vstack([coef.T, intercept.astype(dtype)])
 
     def _splitter(self, y):
         if isinstance(self.cv, Integral):

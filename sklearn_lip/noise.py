@@ -877,8 +877,15 @@ class NoisyLabelClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
 
     noise : noise generator, default=None
         Object with ``fit_resample(X, y) -> (X, y_noisy)`` and a ``noise_mask_`` attribute, such
-        as :class:`SymmetricNoise`. None: ``SymmetricNoise(rate=0.2)``, whose ``random_state``
-        is None; set ``noise__random_state`` for reproducible fits.
+        as :class:`SymmetricNoise`. None: ``SymmetricNoise(rate=0.2)``.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the noise when it has no seed of its own (the default noise, or a noise whose
+        ``random_state`` is None); a noise's own ``random_state`` (``noise__random_state``)
+        takes precedence. With both None, every fit draws new noise from NumPy's global
+        generator. Set an int for reproducible fits.
+
+        .. versionadded:: 0.2
 
     Attributes
     ----------
@@ -925,11 +932,13 @@ class NoisyLabelClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     _parameter_constraints: dict = {
         "estimator": [HasMethods(["fit", "predict"]), None],
         "noise": [HasMethods(["fit_resample"]), None],
+        "random_state": ["random_state"],
     }
 
-    def __init__(self, estimator=None, noise=None):
+    def __init__(self, estimator=None, noise=None, *, random_state=None):
         self.estimator = estimator
         self.noise = noise
+        self.random_state = random_state
 
     def _get_estimator(self):
         return LogisticRegression() if self.estimator is None else self.estimator
@@ -972,6 +981,11 @@ class NoisyLabelClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             inner_fit_params = fit_params
         self.classes_ = np.unique(y)
         self.noise_ = clone(self._get_noise())
+        if self.random_state is not None and self.noise_.get_params().get(
+            "random_state", False
+        ) is None:
+            # The noise has no seed of its own (e.g. the default): seed it from ours.
+            self.noise_.set_params(random_state=self.random_state)
         X_train, y_noisy = self.noise_.fit_resample(X, y)
         self.noise_mask_ = self.noise_.noise_mask_
         self.estimator_ = clone(self._get_estimator()).fit(X_train, y_noisy, **inner_fit_params)
@@ -1077,4 +1091,7 @@ class NoisyLabelClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         parts = [get_tags(self._get_estimator()), get_tags(self._get_noise())]
         tags.input_tags.sparse = all(part.input_tags.sparse for part in parts)
         tags.input_tags.allow_nan = all(part.input_tags.allow_nan for part in parts)
+        # Random by default, but seeded by random_state as scikit-learn's own estimators are;
+        # non-deterministic only if a part is so for a fixed seed.
+        tags.non_deterministic = any(part.non_deterministic for part in parts)
         return tags

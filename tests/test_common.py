@@ -26,6 +26,8 @@ ESTIMATORS = [
     # fail for some seeds: the noise legitimately moves weighted rows of the one remaining
     # class to the other class. It passes for this seeded default.
     NoisyLabelClassifier(noise=SymmetricNoise(0.2, random_state=0)),
+    # The default, random unless seeded: the checks seed it through random_state.
+    NoisyLabelClassifier(),
     # A cheap, noise-robust inner model, and a noise that refuses NaN (tags forwarded).
     NoisyLabelClassifier(KNeighborsClassifier(), InstanceDependentNoise(0.2, random_state=0)),
     LIPMetaClassifier(random_state=0),

@@ -5,7 +5,7 @@ import pytest
 from scipy import optimize, sparse
 from scipy.special import log_softmax
 
-from sklearn_lip import lip_refine
+from sklearn_lip import _lip, lip_refine
 from sklearn_lip._lip import LAPStatistics
 
 
@@ -216,6 +216,8 @@ def test_shape_errors(problem):
         lip_refine(W, X, Y, 2, lap="exact")
     with pytest.raises(ValueError, match="sample_weight must have shape"):
         lip_refine(W, X, Y, 2, sample_weight=np.ones(3))
+    with pytest.raises(ValueError, match="X has no rows"):
+        lip_refine(W, X[:0], Y[:0], 2)
 
 
 def test_log_mode_is_finite_and_improves_for_huge_logits(problem):
@@ -227,3 +229,147 @@ def test_log_mode_is_finite_and_improves_for_huge_logits(problem):
     loss, grad = objective(refined[2:])
     assert np.isfinite(loss) and np.all(np.isfinite(grad))
     assert loss < objective(stats.singular_values[2:])[0]
+
+
+# --- Input checks (issue 14) ----------------------------------------------------------------
+
+
+@pytest.fixture
+def very_sparse(problem):
+    """The problem with about one non-zero per row: the Gram form's regime."""
+    W, X, Y, y = problem
+    mask = np.random.RandomState(4).rand(*X.shape) < 0.12
+    X = sparse.csr_matrix(X * mask)
+    assert _lip._use_gram(X, W.shape[1])
+    return W, X, Y, y
+
+
+def _with(a, index, value):
+    a = a.copy()
+    a[index] = value
+    return a
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("path", ["dense", "chunked", "log", "csr", "gram"])
+def test_non_finite_X_raises_naming_X(problem, very_sparse, value, path):
+    W, X, Y, _ = very_sparse if path == "gram" else problem
+    if sparse.issparse(X):
+        X = X.copy()
+        X.data[5] = value
+    else:
+        X = _with(X, (17, 3), value)
+        X = sparse.csr_matrix(X) if path == "csr" else X
+    kwargs = {"lap": "log"} if path == "log" else {"chunk_size": 50} if path == "chunked" else {}
+    with pytest.raises(ValueError, match="X contains NaN or infinity"):
+        lip_refine(W, X, Y, 2, **kwargs)
+
+
+@pytest.mark.parametrize("value", [np.nan, np.inf])
+def test_non_finite_W_Y_and_weights_raise_naming_the_array(problem, very_sparse, value):
+    W, X, Y, y = problem
+    with pytest.raises(ValueError, match="W contains NaN or infinity"):
+        lip_refine(_with(W, (0, 0), value), X, Y, 2)
+    for features in (X, very_sparse[1]):
+        with pytest.raises(ValueError, match="Y contains NaN or infinity"):
+            lip_refine(W, features, _with(Y, (3, 1), value), 2)
+    with pytest.raises(ValueError, match="sample_weight contains NaN or infinity"):
+        lip_refine(W, X, Y, 2, sample_weight=_with(np.ones(len(X)), 9, value))
+    with pytest.raises(ValueError, match="class indices"):
+        lip_refine(W, X, _with(y.astype(float), 2, value), 2)
+
+
+def test_Y_of_an_all_zero_sparse_row_is_checked(very_sparse):
+    # Without an intercept, a row of X with no non-zero adds nothing to X^T Y.
+    W, X, Y, _ = very_sparse
+    X = X.tolil()
+    X[7, :] = 0
+    with pytest.raises(ValueError, match="Y contains NaN"):
+        lip_refine(W, X.tocsr(), _with(Y, (7, 0), np.nan), 2)
+
+
+@pytest.mark.parametrize("labels", [[0, 6], [-1, 0], [0.5, 1]])
+def test_class_indices_out_of_range_or_fractional_raise(problem, labels):
+    W, X, _, y = problem
+    y = y.astype(float)
+    y[:2] = labels
+    with pytest.raises(ValueError, match=r"class indices"):
+        lip_refine(W, X, y, 2)
+
+
+def test_finiteness_is_read_off_the_sums_not_a_second_pass(problem, monkeypatch):
+    W, X, Y, _ = problem
+    checked = []
+    isfinite = np.isfinite
+
+    def recording(a, *args, **kwargs):
+        checked.append(np.size(a))
+        return isfinite(a, *args, **kwargs)
+
+    monkeypatch.setattr(np, "isfinite", recording)
+    lip_refine(W, X, Y, 2)
+    assert checked and max(checked) < X.size  # W and the sums, never X itself
+
+
+@pytest.mark.parametrize("fit_intercept", [False, True])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("targets", ["indices", "dense", "sparse"])
+def test_gram_form_equals_the_projection(
+    very_sparse, monkeypatch, fit_intercept, weighted, targets
+):
+    W, X, Y, y = very_sparse
+    X = X[:, :-1] if fit_intercept else X  # the last row of W is then the bias
+    labels = {"indices": y, "dense": 2 * Y - 1, "sparse": sparse.csr_matrix(Y)}[targets]
+    weights = np.random.RandomState(5).uniform(0.2, 3, X.shape[0]) if weighted else None
+    kwargs = {"fit_intercept": fit_intercept, "sample_weight": weights, "lap": "scaled"}
+    gram = lip_refine(W, X, labels, 2, **kwargs)
+    monkeypatch.setattr(_lip, "_use_gram", lambda X, n_components: False)
+    projected = lip_refine(W, X, labels, 2, **kwargs)
+    dense = lip_refine(W, X.toarray(), labels, 2, **kwargs)
+    np.testing.assert_allclose(gram, projected, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(gram, dense, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("lap", ["paper", "scaled"])
+def test_float32_stays_float32_with_float32_accuracy(problem, lap):
+    W, X, _, y = problem
+    W32, X32 = W.astype(np.float32), X.astype(np.float32)
+    refined = lip_refine(W32, X32, y, 3, lap=lap)
+    assert refined.dtype == np.float32
+    # The same rounded numbers in float64: the float32 product costs about 1e-6.
+    exact = lip_refine(W32.astype(np.float64), X32.astype(np.float64), y, 3, lap=lap)
+    assert rel_err(refined, exact) < 1e-5
+    assert lip_refine(W, X32, y, 3, lap=lap).dtype == np.float64
+
+
+def test_null_components_are_not_refitted(problem):
+    # W 1 = 0, as for multinomial logistic weights: the null direction of the thin SVD is any
+    # unit vector of W's left null space, so re-fitting it would follow rounding noise.
+    W, X, Y, _ = problem
+    W = W - W.mean(axis=1, keepdims=True)
+    noise = 1e-13 * np.random.RandomState(6).normal(size=W.shape)
+    noisy = noise - noise.mean(axis=1, keepdims=True)
+    for lap in ["paper", "scaled", "log"]:
+        first = lip_refine(W, X, Y, 2, lap=lap)
+        second = lip_refine(W + noisy, X, Y, 2, lap=lap)
+        assert rel_err(second, first) < 1e-6, lap
+        assert np.allclose(first.sum(axis=1), 0, atol=1e-9)  # still no null component
+
+
+def test_near_equal_lower_singular_values_follow_wedins_bound(problem):
+    # Documented limit: within the rank, a perturbation delta of W turns the lower directions
+    # by about delta / gap, and the refinement with them; it stays within that bound.
+    W, X, Y, _ = problem
+    U, _, Vt = np.linalg.svd(W, full_matrices=False)
+    rng = np.random.RandomState(7)
+    delta = 1e-9
+    changes = []
+    for gap in (1e-2, 1e-4):
+        S = np.array([5.0, 4.0, 3.0, 1.0 + gap, 1.0, 0.5])
+        W_gap = (U * S) @ Vt
+        noise = rng.normal(size=W.shape)
+        perturbed = W_gap + delta * noise / np.linalg.norm(noise, 2)
+        refined = lip_refine(W_gap, X, Y, 2)
+        changes.append(np.abs(lip_refine(perturbed, X, Y, 2) - refined).max())
+        assert changes[-1] < delta / gap * np.abs(refined).max()
+    assert changes[1] > 10 * changes[0]  # the sensitivity is real: it grows like 1 / gap

@@ -18,6 +18,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 
 from sklearn_lip import LIPMetaClassifier, LIPSkippedWarning, lip_refine
+from sklearn_lip._head import Fold, _choose_k, fit_head
 from sklearn_lip.meta import loss_family
 
 
@@ -254,3 +255,99 @@ def test_k_none_is_the_base_estimator(data):
     np.testing.assert_allclose(
         clf.predict_proba(X), LogisticRegression().fit(X, y).predict_proba(X), rtol=1e-10
     )
+
+
+# --- Input checks, precision, stability and the k rule (issue 14) -------------------------
+
+
+def test_k_lists_empty_out_of_range_or_partly_out_of_range(data):
+    X, y = data  # 5 classes: rank(W) = 5 for ridge
+    with pytest.raises(ValueError, match="k is an empty list"):
+        LIPMetaClassifier(RidgeClassifier(), k=[]).fit(X, y)
+    with pytest.raises(ValueError, match=r"No candidate of k=\[50\] satisfies 1 <= k < rank"):
+        LIPMetaClassifier(RidgeClassifier(), k=[50]).fit(X, y)
+    with pytest.raises(ValueError, match="k candidates must be integers"):
+        LIPMetaClassifier(RidgeClassifier(), k=[1, 2.5]).fit(X, y)
+    with pytest.warns(UserWarning, match=r"k candidates \[0, 50\] are outside .* dropped"):
+        clf = LIPMetaClassifier(RidgeClassifier(), k=[0, 1, 50], random_state=0).fit(X, y)
+    assert set(clf.validation_scores_) == {"unchanged", 1}
+
+
+def test_fit_head_checks_k_lists_too(data):
+    X, y = data
+    W = np.vstack([RidgeClassifier().fit(X, y).coef_.T, np.zeros(5)])
+    Y = 2 * np.eye(5)[y] - 1
+    fold = [Fold(None, None, None, X_val=X[:100], Y_val=Y[:100])]
+    with pytest.raises(ValueError, match="k is an empty list"):
+        fit_head(W, X, Y, k=[], lap="paper", folds=fold)
+    with pytest.raises(ValueError, match="No candidate"):
+        fit_head(W, X, Y, k=[5, 9], lap="paper", folds=fold)
+    with pytest.warns(UserWarning, match=r"\[9\] are outside"):
+        head = fit_head(W, X, Y, k=[2, 9], lap="paper", folds=fold)
+    assert set(head.validation_scores) == {"unchanged", 2}
+
+
+@pytest.mark.parametrize(
+    "estimator, dtype",
+    [(LogisticRegression(), np.float32), (RidgeClassifier(), np.float32),
+     (LinearSVC(random_state=0), np.float64)],
+)
+def test_float32_input_keeps_the_inner_models_precision(data, estimator, dtype):
+    X, y = data
+    X32 = X.astype(np.float32)
+    clf = LIPMetaClassifier(estimator, k=2, lap="paper").fit(X32, y)
+    assert clf.estimator_.coef_.dtype == dtype
+    for name in ("coef_", "intercept_", "raw_intercept_"):
+        assert getattr(clf, name).dtype == dtype, name
+    # Accuracy: the float64 refinement of the same weights, to float32 precision.
+    W = np.vstack([clf.estimator_.coef_.T, clf.estimator_.intercept_]).astype(np.float64)
+    family = loss_family(clf.estimator_)
+    targets = 2 * np.eye(5)[y] - 1 if family != "log" else np.eye(5)[y]
+    expected = lip_refine(W, X32.astype(np.float64), targets, 2, fit_intercept=True)
+    refined = np.vstack([clf.coef_.T, clf.intercept_])
+    np.testing.assert_allclose(refined, expected, rtol=1e-4, atol=1e-5 * np.abs(expected).max())
+
+
+def test_weighted_and_repeated_rows_agree_after_lip(data):
+    # Multinomial logistic weights satisfy W 1 = 0: the null direction of their SVD is
+    # arbitrary and must not be re-fitted, or solver noise of 1e-10 becomes 1e-2 in coef_.
+    X, y = data
+    weights = np.random.RandomState(0).randint(0, 3, len(y))
+    rows = np.repeat(np.arange(len(y)), weights)
+    base = LogisticRegression(tol=1e-10, max_iter=5000)
+    for lap in ["paper", "scaled", "log"]:
+        weighted = LIPMetaClassifier(base, k=2, lap=lap).fit(X, y, sample_weight=weights)
+        repeated = LIPMetaClassifier(base, k=2, lap=lap).fit(X[rows], y[rows])
+        raw_gap = np.abs(weighted.raw_coef_ - repeated.raw_coef_).max()
+        assert raw_gap < 1e-6
+        gap = np.abs(weighted.coef_ - repeated.coef_).max()
+        assert gap < max(100 * raw_gap, 1e-6), (lap, raw_gap, gap)
+
+
+def _rows(n_right_only_candidate, n_right_only_base, n=400):
+    """One fold's correctness: base and candidate right on the same rows but for these."""
+    base = np.zeros(n, dtype=bool)
+    candidate = np.zeros(n, dtype=bool)
+    candidate[:n_right_only_candidate] = True
+    base[n - n_right_only_base:] = True
+    return base, candidate
+
+
+def test_auto_rule_refuses_a_k_that_loses_clearly_on_one_split():
+    # Pooled over three splits k=5 wins 90 rows net (z = 7.3), but on the third split it loses
+    # 30 rows and wins none (z = -5.5): that split's model, like the final one, is hurt.
+    folds = [_rows(60, 0), _rows(60, 0), _rows(0, 30)]
+    base_parts = [b for b, _ in folds]
+    k, scores, _ = _choose_k(base_parts, {5: [c for _, c in folds]}, significance=0.05)
+    assert k is None and set(scores) == {"unchanged", 5}
+    # A small, insignificant loss on one split does not veto it (z = -0.8 there).
+    folds = [_rows(60, 0), _rows(60, 0), _rows(10, 14)]
+    k, _, z = _choose_k([b for b, _ in folds], {5: [c for _, c in folds]}, significance=0.05)
+    assert k == 5 and z > 5
+
+
+def test_auto_rule_still_needs_pooled_significance():
+    folds = [_rows(8, 2), _rows(7, 3), _rows(6, 4)]  # net 12 of 30 discordant rows: z = 2.2
+    parts = {k: [c for _, c in folds] for k in (2, 3, 4, 5, 6, 7, 8, 9, 10)}
+    k, _, z = _choose_k([b for b, _ in folds], parts, significance=0.05)
+    assert k is None and 2 < z < norm.isf(0.05 / 9)

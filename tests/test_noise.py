@@ -491,6 +491,28 @@ def test_classifier_defaults_and_attributes():
     assert clf.predict_proba(X).shape == (200, 2)
 
 
+def test_classifier_random_state_seeds_a_noise_without_its_own():
+    X, y = make_classification(n_samples=200, random_state=0)
+    first = NoisyLabelClassifier(random_state=0).fit(X, y)
+    second = NoisyLabelClassifier(random_state=0).fit(X, y)
+    np.testing.assert_array_equal(first.noise_mask_, second.noise_mask_)
+    np.testing.assert_array_equal(first.predict(X), second.predict(X))
+    seeded = NoisyLabelClassifier(noise=SymmetricNoise(random_state=0)).fit(X, y)
+    np.testing.assert_array_equal(first.noise_mask_, seeded.noise_mask_)
+    # The noise's own seed wins; clone and get_params see the new parameter.
+    own = NoisyLabelClassifier(noise=SymmetricNoise(random_state=1), random_state=0).fit(X, y)
+    assert own.noise_.random_state == 1 and own.noise.random_state == 1
+    assert not np.array_equal(own.noise_mask_, first.noise_mask_)
+    assert clone(first).get_params()["random_state"] == 0
+    assert NoisyLabelClassifier().fit(X, y).noise_.random_state is None
+
+
+def test_classifier_tags_say_deterministic_only_for_deterministic_parts():
+    # Seeded through random_state like scikit-learn's estimators: deterministic for a seed.
+    assert not get_tags(NoisyLabelClassifier()).non_deterministic
+    assert not get_tags(NoisyLabelClassifier(noise=SymmetricNoise())).non_deterministic
+
+
 def test_classifier_classes_come_from_clean_labels():
     # Class "c" always becomes "a": the inner model never sees it, the meta-estimator does.
     X = features(300)
