@@ -2,19 +2,23 @@
 
 Design: composition. :class:`LIPClassifier` is a plain scikit-learn classifier that builds a
 skorch ``NeuralNetClassifier`` in ``fit`` and keeps it as ``net_``. Subclassing skorch would
-make every attribute skorch sets in ``__init__`` a constructor parameter, fail
-``check_no_attributes_set_in_init`` and mix skorch's many parameters with ours in
-``get_params``; here ``get_params`` lists exactly the documented parameters, while anything
-else skorch offers (optimizer, callbacks, iterators) goes through ``net_params``. Labels are
-encoded here (skorch does not), candidate-set targets are ours, and predictions come from the
-refined head, not from the module's own output layer.
+make every attribute skorch sets in ``__init__`` a constructor parameter and fail
+``check_no_attributes_set_in_init``; instead the skorch conventions users know are accepted
+as parameters and forwarded: ``module__<name>`` (constructor arguments of the module),
+``criterion__<name>``, ``optimizer`` and ``optimizer__<name>``, ``callbacks`` and
+``callbacks__<name>__<param>``, ``iterator_train__<name>`` and ``iterator_valid__<name>``.
+They are listed by ``get_params`` and accepted by ``set_params``, so ``clone`` and
+``GridSearchCV`` see them. Labels are encoded here (skorch does not), candidate-set targets are
+ours, and predictions come from the refined head, not from the module's own output layer.
 
 Training data reach skorch as ``X`` (float32) and a dict ``y = {"target", "weight"}``: the
 loss reads the per-row weights from it, so the module's ``forward`` needs no extra argument.
-After training, the inputs of the head layer (the body's features) are collected with a
-forward hook in evaluation mode, and :func:`sklearn_lip._head.fit_head` refines
-``W = [head.weight.T; head.bias]`` exactly as :class:`~sklearn_lip.LIPMetaClassifier` does for
-linear models.
+By default a stratified slice of the (noisy) training rows is held out and training stops when
+the held-out accuracy on those noisy labels stops improving (:class:`_HeldOutMonitor`); a
+network trained to convergence on noisy labels memorises them. After training, the inputs of
+the head layer (the body's features) are collected with a forward hook in evaluation mode, and
+:func:`sklearn_lip._head.fit_head` refines ``W = [head.weight.T; head.bias]`` exactly as
+:class:`~sklearn_lip.LIPMetaClassifier` does for linear models.
 
 Importing this module requires torch and skorch; ``import sklearn_lip`` does not import it.
 """
@@ -22,7 +26,10 @@ Importing this module requires torch and skorch; ``import sklearn_lip`` does not
 # Authors: sklearn-lip developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import copy
 import functools
+import inspect
+import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
 from numbers import Integral, Real
@@ -38,11 +45,12 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 try:
     import torch
     from skorch import NeuralNetClassifier
-    from skorch.callbacks import EarlyStopping, ProgressBar
+    from skorch.callbacks import Callback, ProgressBar
     from skorch.dataset import Dataset
     from skorch.helper import predefined_split
     from skorch.utils import to_tensor
     from torch import nn
+    from torch.nn import functional as F
 except ImportError as exc:  # pragma: no cover - exercised in a subprocess by the tests
     raise ImportError(
         'LIPClassifier needs PyTorch and skorch: pip install "sklearn-lip[torch]"'
@@ -62,7 +70,12 @@ from .losses import (
     SymmetricCrossEntropy,
 )
 
-__all__ = ["LIPClassifier", "NOISY_LABEL_CRITERIA", "PARTIAL_LABEL_CRITERIA"]
+__all__ = [
+    "EarlyStoppingSkippedWarning",
+    "LIPClassifier",
+    "NOISY_LABEL_CRITERIA",
+    "PARTIAL_LABEL_CRITERIA",
+]
 
 #: Criteria for 1-D (possibly noisy) labels; the loss reads class indices.
 NOISY_LABEL_CRITERIA = {
@@ -75,19 +88,25 @@ NOISY_LABEL_CRITERIA = {
 #: Criteria for candidate sets (partial labels).
 PARTIAL_LABEL_CRITERIA = {"cc": ClassifierConsistentLoss, "proden": ProdenLoss}
 
-# Parameters of the skorch net that LIPClassifier sets itself.
-_RESERVED_NET_PARAMS = {
-    "module",
-    "criterion",
-    "lr",
-    "max_epochs",
-    "batch_size",
-    "train_split",
-    "classes",
-    "device",
-    "verbose",
-    "predict_nonlinearity",
-}
+#: Prefixes of the skorch-style parameters ``<prefix>__<name>`` that LIPClassifier accepts.
+#: ``module__*`` and ``criterion__*`` build the module and the loss here; the others go to the
+#: skorch net unchanged.
+SKORCH_PREFIXES = ("module", "criterion", "optimizer", "callbacks", "iterator_train", "iterator_valid")
+
+
+def _is_skorch_param(name):
+    """Whether ``name`` is a ``<prefix>__<name>`` parameter of :data:`SKORCH_PREFIXES`."""
+    prefix, separator, rest = name.partition("__")
+    return bool(separator and rest) and prefix in SKORCH_PREFIXES
+
+
+class EarlyStoppingSkippedWarning(UserWarning):
+    """Warning raised when too few rows can be held out for early stopping.
+
+    Holding out a stratified slice needs at least 2 rows in every class (and enough rows for
+    ``validation_fraction`` to contain one per class); otherwise the network trains on every
+    row for ``max_epochs`` epochs, which can memorise noisy labels.
+    """
 
 
 class _MLP(nn.Module):
@@ -132,20 +151,6 @@ class _Net(NeuralNetClassifier):
     def get_loss(self, y_pred, y_true, X=None, training=False):
         y_true = to_tensor(y_true, device=self.device)
         return self.criterion_(y_pred, y_true["target"], y_true["weight"])
-
-
-@dataclass
-class _Task:
-    """What every network of one ``fit`` trains on; rows are selected by index."""
-
-    X: np.ndarray  # float32 features
-    target: np.ndarray  # what the loss reads per row (labels, candidate rows or row indices)
-    weight: np.ndarray  # sample weights, ones when none were given
-    strata: np.ndarray  # labels for stratified splits; None for candidate sets
-    n_classes: int
-    make_loss: object  # callable returning a fresh criterion
-    net_seed: int  # torch seed of every network
-    split_seed: int  # seed of every hold-out split
 
 
 @contextmanager
@@ -208,8 +213,15 @@ def _head_inputs(net, layer, X):
     """The head layer's inputs (the body's features) for ``X``, batched, in eval mode, no grad.
 
     Also checks that the head's output is the module's output, so that refining the head
-    refines the predictions.
+    refines the predictions. The last batch is padded with zero rows to the full batch size:
+    float32 matrix products round differently for different numbers of rows, and a row's
+    features should not depend on which other rows are predicted with it.
     """
+    batch_size = getattr(net, "iterator_valid__batch_size", net.batch_size)
+    n_samples = len(X)
+    if batch_size > 0 and n_samples % batch_size:
+        padding = np.zeros((batch_size - n_samples % batch_size, *X.shape[1:]), dtype=X.dtype)
+        X = np.concatenate([X, padding])
     seen = {}
 
     def record(module, args, output):
@@ -233,17 +245,127 @@ def _head_inputs(net, layer, X):
                 features.append(seen.pop("features").detach().cpu().numpy())
     finally:
         handle.remove()
-    return np.concatenate(features)
+    return np.concatenate(features)[:n_samples]
+
+
+@dataclass
+class _Task:
+    """What every network of one ``fit`` trains on; rows are selected by index."""
+
+    X: np.ndarray  # float32 features
+    target: np.ndarray  # what the loss reads per row (labels, candidate rows or row indices)
+    weight: np.ndarray  # sample weights, ones when none were given
+    strata: np.ndarray  # labels for stratified splits; None for candidate sets
+    hits: np.ndarray  # (n_samples, n_classes) bool: the predictions that count as right
+    n_classes: int
+    make_loss: object  # callable returning a fresh criterion
+    net_seed: int  # torch seed of every network
+    split_seed: int  # seed of every hold-out split
+
+
+@dataclass
+class _Training:
+    """One network trained under the early-stopping policy, and what decided its length."""
+
+    net: object  # the network predictions come from
+    rows: np.ndarray  # the rows that trained it
+    held_out: np.ndarray  # rows held out to choose the epoch; None when nothing was held out
+    validation_net: object  # the network scored on ``held_out`` (``net`` itself unless refit)
+    validation_rows: np.ndarray  # the rows that trained ``validation_net``
+    best_epoch: int  # None when nothing was held out
+    stop_reason: str
+
+
+class _HeldOutMonitor(Callback):
+    """Scores every epoch on held-out rows and stops when they stop improving.
+
+    Records ``valid_acc`` (weighted accuracy against the held-out rows' *noisy* labels, or
+    membership in their candidate sets) in the history beside skorch's ``valid_loss``. An epoch
+    is better when its accuracy is higher, or equal with a lower loss; training stops after
+    ``patience`` epochs without a better one (skorch's ``KeyboardInterrupt`` convention), and
+    with ``restore_best`` the best epoch's weights are loaded at the end of training.
+    """
+
+    def __init__(self, X, hits, weight, patience, restore_best):
+        self.X = X
+        self.hits = hits
+        self.weight = weight
+        self.patience = patience
+        self.restore_best = restore_best
+
+    def on_train_begin(self, net, **kwargs):
+        self.best_key_, self.best_epoch_, self.best_state_ = None, None, None
+        self.misses_, self.stopped_ = 0, False
+
+    def on_epoch_end(self, net, **kwargs):
+        with _own_torch_rng():
+            predicted = net.forward(self.X, training=False).argmax(dim=1).numpy()
+        right = self.hits[np.arange(len(predicted)), predicted]
+        accuracy = float(np.average(right, weights=self.weight))
+        net.history.record("valid_acc", accuracy)
+        key = (accuracy, -float(net.history[-1, "valid_loss"]))
+        if self.best_key_ is None or key > self.best_key_:
+            self.best_key_, self.best_epoch_, self.misses_ = key, len(net.history), 0
+            net.history.record("valid_acc_best", True)
+            if self.restore_best:
+                self.best_state_ = copy.deepcopy(net.module_.state_dict())
+            return
+        self.misses_ += 1
+        if self.misses_ >= self.patience:
+            self.stopped_ = True
+            raise KeyboardInterrupt  # how skorch callbacks end training
+
+    def on_train_end(self, net, **kwargs):
+        if self.best_state_ is not None and self.best_epoch_ != len(net.history):
+            net.module_.load_state_dict(self.best_state_)
+        self.best_state_ = None  # a copy of the weights the network now holds, or stale
+
+
+class _TorchLoss(nn.Module):
+    """A loss called as ``loss(input, target)`` (any torch loss), made to take row weights.
+
+    The package's losses take ``sample_weight`` themselves. Here, with weights that are not
+    all 1, the wrapped loss is evaluated with ``reduction="none"`` and the weighted mean (or
+    sum) of its rows is returned. ``nn.NLLLoss`` expects log-probabilities: it receives the
+    log-softmax of the logits (skorch applies ``log`` to a module's probabilities instead).
+    """
+
+    def __init__(self, loss):
+        super().__init__()
+        self.loss = loss
+
+    def forward(self, input, target, sample_weight=None):
+        if isinstance(self.loss, nn.NLLLoss):
+            input = F.log_softmax(input, dim=1)
+        if sample_weight is None or bool(torch.all(sample_weight == 1)):
+            return self.loss(input, target)
+        reduction = getattr(self.loss, "reduction", None)
+        if reduction not in ("mean", "sum"):
+            raise ValueError(
+                f"sample_weight needs a criterion that accepts it: {type(self.loss).__name__} "
+                "has no reduction='mean' or 'sum' to evaluate per row; use one of the "
+                "package's criteria or fit without sample_weight."
+            )
+        self.loss.reduction = "none"
+        try:
+            rows = self.loss(input, target)
+        finally:
+            self.loss.reduction = reduction
+        rows = rows.reshape(len(sample_weight), -1)
+        if reduction == "mean":
+            return (rows.mean(dim=1) * sample_weight).mean()
+        return (rows.sum(dim=1) * sample_weight).sum()
 
 
 class LIPClassifier(ClassifierMixin, BaseEstimator):
-    """Neural network classifier whose last linear layer is refined with LIP.
+    """Neural network classifier trained to survive noisy labels, its last layer refined by LIP.
 
-    Trains a PyTorch module with skorch, then refines its head
-    ``W = [head.weight.T; head.bias]`` with LIP (Si et al., 2025) on the body's features of the
-    training rows: the top-``k`` singular components are kept and the singular values of the
-    rest are re-fitted on the training labels. Predictions come from the refined head; the
-    trained head stays available as ``raw_coef_`` / ``raw_intercept_`` (and ``net_``).
+    Trains a PyTorch module with skorch, stopping when a held-out slice of the (noisy)
+    training rows stops improving, then refines its head ``W = [head.weight.T; head.bias]``
+    with LIP (Si et al., 2025) on the body's features of the training rows: the top-``k``
+    singular components are kept and the singular values of the rest are re-fitted on the
+    training labels. Predictions come from the refined head; the trained head stays available
+    as ``raw_coef_`` / ``raw_intercept_`` (and ``net_``).
 
     ``y`` is either 1-D labels (possibly noisy) or a 2-D 0/1 candidate matrix of shape
     (n_samples, n_classes) for partial-label learning: each row lists the classes that may be
@@ -256,45 +378,62 @@ class LIPClassifier(ClassifierMixin, BaseEstimator):
     module : {"mlp", "linear"} or torch.nn.Module subclass, default="mlp"
         - ``"mlp"``: fully connected ReLU layers of ``hidden_units`` (the body) followed by a
           linear head.
-        - ``"linear"``: the head alone, a multinomial logistic regression trained by Adam.
+        - ``"linear"``: the head alone, a multinomial logistic regression.
         - a ``torch.nn.Module`` class (not an instance), built as
-          ``module(n_features=..., n_classes=..., **module_params)``. Its ``forward`` must
-          return the output of the ``nn.Linear`` layer named by ``head``.
+          ``module(n_features=..., n_classes=..., **module__params)`` from the
+          ``module__<name>`` parameters. Its ``forward`` must return the output of the
+          ``nn.Linear`` layer named by ``head``.
     hidden_units : int or tuple of int, default=(256, 256)
         Widths of the hidden layers of ``module="mlp"``.
-    module_params : dict, default=None
-        Further constructor arguments of a user ``module`` class.
     head : str, default="head"
         Name of the module's last ``nn.Linear`` layer, as for ``module.get_submodule`` (a dotted
         path such as ``"classifier.2"`` works).
-    criterion : str, default="auto"
-        Training loss (see :mod:`sklearn_lip.losses`). For 1-D labels: ``"ce"``
+    criterion : str, torch.nn.Module subclass or instance, default="auto"
+        Training loss. By name (see :mod:`sklearn_lip.losses`), for 1-D labels: ``"ce"``
         (cross-entropy), ``"label_smoothing"``, ``"gce"`` (generalized cross-entropy),
-        ``"sce"`` (symmetric cross-entropy) or ``"forward"`` (forward loss correction). For a
+        ``"sce"`` (symmetric cross-entropy) or ``"forward"`` (forward loss correction); for a
         candidate matrix: ``"cc"`` (classifier-consistent) or ``"proden"`` (progressive
-        identification). ``"auto"``: ``"ce"`` for labels, ``"cc"`` for candidate sets
-        (stateless; ``"proden"`` reached the same test accuracy within 0.2 points on average in
-        ``benchmarks/bench_partial.py``: digits, wine and a 20-class task, ambiguity 0.1-0.5).
-        A criterion of the other kind raises a ``ValueError``.
-    criterion_params : dict, default=None
-        Arguments of the loss: ``smoothing`` (label_smoothing, 0.1), ``q`` (gce, 0.7),
-        ``alpha``, ``beta``, ``log_zero`` (sce: 0.1, 1.0, -4.0), ``transition_matrix``
-        (forward). Without a ``transition_matrix``, ``"forward"`` estimates it with the
-        confident joint (:func:`~sklearn_lip.cleaning.estimate_noise_matrix`) from 2-fold
-        out-of-fold probabilities of cross-entropy networks of the same architecture, which
-        costs about one extra training.
+        identification). ``"auto"``: ``"ce"`` for labels, ``"cc"`` for candidate sets. As in
+        skorch, also a loss class, built with the ``criterion__<name>`` parameters (one of the
+        package's losses, or any torch loss such as ``torch.nn.CrossEntropyLoss``), or an
+        instance (copied for every network). A torch loss is called as ``loss(logits,
+        target)`` with class indices as targets (for a candidate matrix: its 0/1 rows);
+        ``torch.nn.NLLLoss`` receives the log-softmax of the logits. A named criterion of
+        the other kind of target raises a ``ValueError``. Without a ``transition_matrix``
+        parameter, ``"forward"`` estimates it with the confident joint
+        (:func:`~sklearn_lip.cleaning.estimate_noise_matrix`) from 2-fold out-of-fold
+        probabilities of cross-entropy networks of the same architecture, which costs about
+        one extra training.
+    optimizer : torch.optim.Optimizer subclass, default=torch.optim.Adam
+        Built by skorch with ``lr`` and the ``optimizer__<name>`` parameters.
+    callbacks : list of skorch callbacks or (name, callback) tuples, default=None
+        Extra skorch callbacks of every network trained; ``callbacks__<name>__<param>`` sets
+        their parameters. A callback that reads the validation scores (``valid_loss``,
+        ``valid_acc``) needs a held-out split: with ``early_stopping=False``, or in the refit
+        network, it raises a ``ValueError`` saying so.
     max_epochs : int, default=50
-        Training epochs (the most, with ``early_stopping``).
+        Most training epochs (exactly these with ``early_stopping=False``).
     lr : float, default=1e-3
-        Learning rate of the optimizer (Adam unless ``net_params`` names another).
+        Learning rate of the optimizer.
     batch_size : int, default=128
         Rows per training batch.
-    early_stopping : bool, default=False
+    early_stopping : bool, default=True
         Hold out ``validation_fraction`` of the training rows (stratified for labels) and stop
-        when their loss has not improved for ``n_iter_no_change`` epochs, restoring the best
-        epoch's weights. Off by default: no row is silently left out of training.
+        training when their accuracy against their own (noisy) labels has not improved for
+        ``n_iter_no_change`` epochs; the epoch with the best held-out accuracy (lowest held-out
+        loss among ties) is chosen. Without it the network trains ``max_epochs`` epochs on
+        every row, as skorch does, and memorises noisy labels. With too few rows to hold out
+        (fewer than 2 in some class), training falls back to ``max_epochs`` epochs on every
+        row with an :class:`EarlyStoppingSkippedWarning`.
+    refit : bool, default=True
+        With ``early_stopping``: ``True`` trains a second network on every row for the number
+        of epochs early stopping chose, so no row is left out of the final model (the
+        early-stopped network validates ``k="auto"``); ``False`` keeps the early-stopped
+        network at its best epoch, which trained on every row except the held-out ones
+        (``validation_indices_``), at about half the cost. On digits and three KEEL datasets
+        with 20-40% label noise the refit scored higher on average (see the user guide).
     validation_fraction : float in (0, 1), default=0.2
-        Fraction held out for ``early_stopping`` and for ``k="auto"``.
+        Fraction of the rows held out for ``early_stopping`` and for ``k="auto"``.
     n_iter_no_change : int, default=10
         Patience of ``early_stopping``, in epochs.
     k : int, float in (0, 1), "auto", list of int or None, default="auto"
@@ -303,24 +442,23 @@ class LIPClassifier(ClassifierMixin, BaseEstimator):
         - int: exactly that many, ``1 <= k < rank(W)``.
         - float: the smallest k whose singular values hold that fraction of the squared
           spectrum (``W`` is left unchanged when that is every component).
-        - ``"auto"``: hold out ``validation_fraction`` of the rows (stratified for labels),
-          train a second network on the rest, and compare each candidate k with the unchanged
-          head on the held-out rows (a held-out prediction counts as right when it is the
-          row's label, or one of its candidates). A k is used only when its net gain over the
-          unchanged head is significant (a one-sided paired McNemar test at level
-          ``significance``, Bonferroni-corrected for the number of candidates); otherwise the
-          head is left as trained. The final network is trained on all rows, so ``"auto"`` costs one
-          extra training on ``1 - validation_fraction`` of the data; int and float ``k`` cost
-          nothing extra. With fewer than 2 rows in some class the head is left unchanged.
+        - ``"auto"``: compare each candidate k with the unchanged head on held-out rows (a
+          held-out prediction counts as right when it is the row's label, or one of its
+          candidates). A k is used only when its net gain over the unchanged head is
+          significant (a one-sided paired McNemar test at level ``significance``,
+          Bonferroni-corrected for the number of candidates); otherwise the head is left as
+          trained. With ``early_stopping`` the held-out rows are those that chose the epoch,
+          and no extra network is trained; without it, a second network is trained on
+          ``1 - validation_fraction`` of the rows. With fewer than 2 rows in some class the
+          head is left unchanged.
         - list of int: like ``"auto"`` over these candidates.
         - None: no LIP; predictions come from the trained head (a baseline).
     lap : {"auto", "paper", "scaled", "log"}, default="auto"
         How the lower singular values are re-fitted (see :func:`~sklearn_lip.lip_refine`);
         ``"log"`` minimizes the cross-entropy (for candidate sets the classifier-consistent
-        loss) of the refined head. ``"auto"`` is ``"log"``: in
-        ``benchmarks/bench_neural.py`` it was the only mode whose best k did not lose on
-        average (+0.19 points; ``"paper"`` -2.50, ``"scaled"`` -6.61). LIP targets are the
-        one-hot training labels, or the candidate matrix.
+        loss) of the refined head. ``"auto"`` is ``"log"``, the only mode that did not lose
+        accuracy on average on network heads in the package's benchmarks (see the user
+        guide). LIP targets are the one-hot training labels, or the candidate matrix.
     significance : float in (0, 1], default=0.05
         Level of the test ``k="auto"`` applies before it changes the head; smaller is more
         conservative.
@@ -328,33 +466,51 @@ class LIPClassifier(ClassifierMixin, BaseEstimator):
         Class labels. For a candidate matrix: the label of each column, in column order
         (default ``0 .. n_classes - 1``). For 1-D labels: every class the network should have,
         in output order, possibly some absent from ``y`` (default: the sorted labels of ``y``).
-    net_params : dict, default=None
-        Further parameters of the skorch ``NeuralNetClassifier``, e.g.
-        ``{"optimizer": torch.optim.SGD, "optimizer__momentum": 0.9}`` or ``{"callbacks":
-        [...]}``. The parameters LIPClassifier sets itself (``module*``, ``criterion*``,
-        ``lr``, ``max_epochs``, ``batch_size``, ``train_split``, ``classes``, ``device``,
-        ``verbose``, ``predict_nonlinearity``) are refused.
     device : str, default="cpu"
-        Torch device, e.g. ``"cuda"``.
+        Torch device, e.g. ``"cuda"``; a device torch cannot use raises at the start of
+        ``fit``.
     random_state : int, RandomState instance or None, default=None
         Seeds the network initialisation, batch order and hold-out splits. Torch is seeded
         inside ``torch.random.fork_rng``, so the global torch RNG state is left as it was.
         With an int, fits on CPU are reproducible.
     verbose : int, default=0
-        0: silent; 1: skorch's epoch log for every network trained; 2: also a progress bar.
+        0: silent; 1: for every network trained, a line saying which one it is (early
+        stopping, refit, k validation, transition-matrix fold) and skorch's epoch log;
+        2: also a progress bar.
+    **kwargs : skorch-style parameters
+        ``module__<name>``, ``criterion__<name>``, ``optimizer__<name>``,
+        ``callbacks__<name>__<param>``, ``iterator_train__<name>`` and
+        ``iterator_valid__<name>``, as in skorch (e.g. ``optimizer__momentum=0.9``,
+        ``criterion__q=0.5``, ``iterator_train__drop_last=True``). Training batches are
+        shuffled unless ``iterator_train__shuffle=False``.
 
     Attributes
     ----------
     net_ : skorch.NeuralNetClassifier
-        The network trained on all rows, with the *unrefined* head (its ``predict_proba`` is the
-        raw head's softmax). Its ``history`` holds the training log.
+        The network predictions come from, with the *unrefined* head (its ``predict_proba`` is
+        the raw head's softmax). Its ``history`` holds the training log.
+    best_epoch_ : int or None
+        The epoch early stopping chose (1-based); ``None`` when nothing was held out.
+    stop_reason_ : str
+        Why training ended: ``"patience"`` (no better held-out epoch for
+        ``n_iter_no_change`` epochs), ``"max_epochs"``, ``"early_stopping=False"`` or
+        ``"too few rows to hold out"``.
+    validation_curve_ : dict of ndarray or None
+        Per epoch of the early-stopped network: ``"epoch"``, ``"train_loss"``,
+        ``"valid_loss"`` and ``"valid_acc"`` (held-out loss and accuracy against the noisy
+        labels); ``None`` when nothing was held out.
+    validation_indices_ : ndarray of int or None
+        The rows held out for early stopping and ``k="auto"``. Without ``refit`` the final
+        network (and the LIP re-fit) used every other row; with ``refit`` it trained on all
+        rows. ``None`` when nothing was held out: every row trained the network.
     criterion_ : str
-        The criterion used (``"auto"`` resolved).
+        The criterion used: its name (``"auto"`` resolved) or the loss class's name.
     transition_matrix_ : ndarray of shape (n_classes, n_classes)
         The transition matrix of ``criterion="forward"``, given or estimated. Only defined for
         that criterion.
     n_iter_ : int
-        Epochs the final network was trained.
+        Epochs the network ``net_`` was trained (including the epochs after the best one when
+        early stopping restored it).
     coef_ : ndarray of shape (n_classes, n_head_features)
         Refined head weights.
     intercept_ : ndarray of shape (n_classes,)
@@ -387,30 +543,26 @@ class LIPClassifier(ClassifierMixin, BaseEstimator):
     See Also
     --------
     LIPMetaClassifier : LIP for any fitted linear classifier.
+    sklearn_lip.CleanLabelClassifier : Removes likely wrong labels before fitting; wraps this
+        classifier too.
     sklearn_lip.noise.PartialLabelNoise : Makes candidate matrices that ``fit`` accepts.
 
     Notes
     -----
     ``X`` is cast to float32. ``sample_weight`` multiplies each row's loss (rescaled to mean 1,
-    so the learning rate keeps its meaning) and weighs the LIP re-fit. To cross-validate
-    with a candidate matrix, pass a splitter that accepts 2-D targets (e.g. ``KFold``):
-    stratified splitters reject them. :meth:`score` then counts a prediction as right when it
-    lies in the row's candidate set.
+    so the learning rate keeps its meaning), the held-out accuracy, and weighs the LIP re-fit.
+    To cross-validate with a candidate matrix, pass a splitter that accepts 2-D targets (e.g.
+    ``KFold``): stratified splitters reject them. :meth:`score` then counts a prediction as
+    right when it lies in the row's candidate set.
 
-    What LIP does to a network's head is measured in ``benchmarks/bench_neural.py`` and
-    ``benchmarks/bench_partial.py`` (default MLP; digits, wine and a 20-class task; symmetric,
-    pair and instance-dependent noise, candidate sets): ``k="auto"`` left the head unchanged in
-    every fit, and even with k chosen on the clean test labels, ``"paper"`` and ``"scaled"`` lost
-    accuracy on average at their best k, while ``"log"`` gained 0.0-0.4 points. The criteria
-    matter far more: at 40% symmetric noise, ``"gce"`` beat ``"ce"`` by 20 points on digits and
-    27 on the 20-class task.
+    Early stopping on noisy held-out labels is what protects a network from memorising the
+    noise; what it, the criteria and LIP gain is measured in ``benchmarks/bench_neural.py``
+    and summarised in the user guide.
 
     Small networks gain little from several CPU threads. On a machine whose cores are busy with
     other processes, torch's OpenMP threads spin while they wait for each other and training can
-    be many times slower (measured on 2 cores at a load average of 4-5: 33-210 s instead of
-    about 5 s with one thread for the default network on digits; 3-4 s either way when the
-    cores were free); set ``OMP_WAIT_POLICY=PASSIVE`` before starting Python, or
-    call ``torch.set_num_threads(1)``.
+    be many times slower; set ``OMP_WAIT_POLICY=PASSIVE`` before starting Python, or call
+    ``torch.set_num_threads(1)``.
 
     References
     ----------
@@ -427,6 +579,8 @@ class LIPClassifier(ClassifierMixin, BaseEstimator):
     >>> clf = LIPClassifier(hidden_units=(16,), k=2, random_state=0).fit(X, y)
     >>> clf.k_, clf.lap_, clf.coef_.shape
     (2, 'log', (3, 16))
+    >>> clf.stop_reason_ in {"patience", "max_epochs"}, len(clf.validation_indices_)
+    (True, 30)
     >>> clf.predict_proba(X[:2]).shape
     (2, 3)
     """
@@ -434,14 +588,19 @@ class LIPClassifier(ClassifierMixin, BaseEstimator):
     _parameter_constraints: dict = {
         "module": [StrOptions({"mlp", "linear"}), type],
         "hidden_units": [Interval(Integral, 1, None, closed="left"), "array-like"],
-        "module_params": [dict, None],
         "head": [str],
-        "criterion": [StrOptions({"auto", *NOISY_LABEL_CRITERIA, *PARTIAL_LABEL_CRITERIA})],
-        "criterion_params": [dict, None],
+        "criterion": [
+            StrOptions({"auto", *NOISY_LABEL_CRITERIA, *PARTIAL_LABEL_CRITERIA}),
+            type,
+            nn.Module,
+        ],
+        "optimizer": [type],
+        "callbacks": [list, None],
         "max_epochs": [Interval(Integral, 1, None, closed="left")],
         "lr": [Interval(Real, 0, None, closed="neither")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "early_stopping": ["boolean"],
+        "refit": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "k": [
@@ -454,7 +613,6 @@ class LIPClassifier(ClassifierMixin, BaseEstimator):
         "lap": [StrOptions({"auto", "paper", "scaled", "log"})],
         "significance": [Interval(Real, 0, 1, closed="right")],
         "classes": ["array-like", None],
-        "net_params": [dict, None],
         "device": [str],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -465,49 +623,107 @@ class LIPClassifier(ClassifierMixin, BaseEstimator):
         *,
         module="mlp",
         hidden_units=(256, 256),
-        module_params=None,
         head="head",
         criterion="auto",
-        criterion_params=None,
+        optimizer=torch.optim.Adam,
+        callbacks=None,
         max_epochs=50,
         lr=1e-3,
         batch_size=128,
-        early_stopping=False,
+        early_stopping=True,
+        refit=True,
         validation_fraction=0.2,
         n_iter_no_change=10,
         k="auto",
         lap="auto",
         significance=0.05,
         classes=None,
-        net_params=None,
         device="cpu",
         random_state=None,
         verbose=0,
+        **kwargs,
     ):
         self.module = module
         self.hidden_units = hidden_units
-        self.module_params = module_params
         self.head = head
         self.criterion = criterion
-        self.criterion_params = criterion_params
+        self.optimizer = optimizer
+        self.callbacks = callbacks
         self.max_epochs = max_epochs
         self.lr = lr
         self.batch_size = batch_size
         self.early_stopping = early_stopping
+        self.refit = refit
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.k = k
         self.lap = lap
         self.significance = significance
         self.classes = classes
-        self.net_params = net_params
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
+        # Stored as given, like every other parameter (and listed by get_params, so that
+        # clone keeps them); fit refuses names that are not skorch-style.
+        for name, value in kwargs.items():
+            setattr(self, name, value)
+
+    def _keyword_params(self):
+        """The parameters given beyond the signature's (the ``**kwargs`` of ``__init__``)."""
+        own = set(self._get_param_names())
+        return {
+            name: value
+            for name, value in vars(self).items()
+            if name not in own and not name.startswith("_") and not name.endswith("_")
+        }
+
+    def _skorch_params(self, prefix=None):
+        """The ``<prefix>__<name>`` parameters set on this estimator (of ``prefix`` if given)."""
+        return {
+            name: value
+            for name, value in self._keyword_params().items()
+            if _is_skorch_param(name) and (prefix is None or name.startswith(f"{prefix}__"))
+        }
+
+    def get_params(self, deep=True):
+        """Parameters of this estimator, including the skorch-style ``<prefix>__<name>`` ones.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Also return the parameters of contained estimators (there are none).
+
+        Returns
+        -------
+        params : dict
+            Parameter names mapped to their values.
+        """
+        return {**super().get_params(deep=deep), **self._keyword_params()}
+
+    def set_params(self, **params):
+        """Set parameters; ``<prefix>__<name>`` ones may be new, as in skorch.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : LIPClassifier
+            This estimator.
+        """
+        skorch_style = {name: value for name, value in params.items() if _is_skorch_param(name)}
+        for name, value in skorch_style.items():
+            setattr(self, name, value)
+        super().set_params(
+            **{name: value for name, value in params.items() if name not in skorch_style}
+        )
+        return self
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
-        """Train the network, then refine its head with LIP.
+        """Train the network (early-stopped on held-out noisy rows), then refine its head.
 
         Parameters
         ----------
@@ -518,13 +734,20 @@ class LIPClassifier(ClassifierMixin, BaseEstimator):
             Labels (possibly noisy), or a 0/1 candidate matrix (partial labels) whose columns
             follow ``classes``.
         sample_weight : array-like of shape (n_samples,), default=None
-            Row weights of the training loss and of the LIP re-fit.
+            Row weights of the training loss, the held-out accuracy and the LIP re-fit.
 
         Returns
         -------
         self : object
             Fitted classifier.
         """
+        unknown = sorted(name for name in self._keyword_params() if not _is_skorch_param(name))
+        if unknown:
+            raise TypeError(
+                f"LIPClassifier got unexpected keyword arguments {unknown}; besides its own "
+                f"parameters it accepts <prefix>__<name> for prefixes {list(SKORCH_PREFIXES)}."
+            )
+        _check_device(self.device)
         partial = is_candidate_matrix(y)
         X, y = validate_data(self, X, y, dtype=np.float32, multi_output=partial)
         if partial:
@@ -538,27 +761,38 @@ class LIPClassifier(ClassifierMixin, BaseEstimator):
         weight = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
         if not weight.sum() > 0:
             raise ValueError("sample_weight must have a positive sum.")
-        self.criterion_ = self._resolve_criterion(partial)
         net_seed, split_seed = check_random_state(self.random_state).randint(
             np.iinfo(np.int32).max, size=2
         )
         task = self._task(X, labels, candidates, weight, n_classes, net_seed, split_seed)
-        self.net_ = self._train(task, np.arange(n_samples))
+        training = self._fit_network(task, np.arange(n_samples), "final network")
+        self.net_ = training.net
         self.n_iter_ = len(self.net_.history)
+        self.best_epoch_ = training.best_epoch
+        self.stop_reason_ = training.stop_reason
+        self.validation_indices_ = training.held_out
+        self.validation_curve_ = None
+        if training.held_out is not None:
+            history = training.validation_net.history
+            self.validation_curve_ = {
+                key: np.asarray(history[:, key])
+                for key in ("epoch", "train_loss", "valid_loss", "valid_acc")
+            }
         layer = _head_layer(self.net_, self.head, n_classes)
         W = _head_weights(layer)
         self.lap_ = DEFAULT_LAP["network"] if self.lap == "auto" else self.lap
         Y = candidates if partial else label_targets(labels, n_classes, "log", self.lap_)
         k = self.k if self.k is None or isinstance(self.k, (str, Real)) else list(self.k)
         fit_weight = None if sample_weight is None else weight
+        rows = training.rows
         head = fit_head(
             W,
-            _head_inputs(self.net_, layer, X),
-            Y,
+            _head_inputs(self.net_, layer, X[rows]),
+            Y[rows],
             k=k,
             lap=self.lap_,
-            folds=self._validation_folds(task, Y, fit_weight),
-            sample_weight=fit_weight,
+            folds=self._validation_folds(task, Y, fit_weight, training),
+            sample_weight=None if fit_weight is None else fit_weight[rows],
             fit_intercept=True,
             significance=self.significance,
         )
@@ -574,49 +808,71 @@ class LIPClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def _resolve_criterion(self, partial):
-        """``criterion`` with "auto" resolved; a criterion of the wrong kind raises."""
-        if self.criterion == "auto":
-            return "cc" if partial else "ce"
-        if partial and self.criterion in NOISY_LABEL_CRITERIA:
+        """``(name, loss class or instance, its parameters)``; a loss of the wrong kind raises."""
+        params = {
+            name.partition("__")[2]: value
+            for name, value in self._skorch_params("criterion").items()
+        }
+        criteria = {**NOISY_LABEL_CRITERIA, **PARTIAL_LABEL_CRITERIA}
+        criterion = self.criterion
+        if isinstance(criterion, str):
+            name = ("cc" if partial else "ce") if criterion == "auto" else criterion
+            criterion = criteria[name]
+        else:
+            loss_class = criterion if isinstance(criterion, type) else type(criterion)
+            if not issubclass(loss_class, nn.Module):
+                raise ValueError(
+                    f"criterion must be a name, a torch.nn.Module subclass or an instance of "
+                    f"one; got {criterion!r}."
+                )
+            if params and not isinstance(criterion, type):
+                raise ValueError(
+                    f"criterion__ parameters {sorted(params)} need criterion as a class; got "
+                    f"an instance of {loss_class.__name__}."
+                )
+            names = {loss: name for name, loss in criteria.items()}
+            name = names.get(loss_class, loss_class.__name__)
+        if partial and name in NOISY_LABEL_CRITERIA:
             raise ValueError(
-                f"criterion={self.criterion!r} is a noisy-label loss, but y is a candidate "
-                f"matrix (2-D); use one of {sorted(PARTIAL_LABEL_CRITERIA)} or 'auto'."
+                f"criterion={name!r} is a noisy-label loss, but y is a candidate matrix (2-D); "
+                f"use one of {sorted(PARTIAL_LABEL_CRITERIA)} or 'auto'."
             )
-        if not partial and self.criterion in PARTIAL_LABEL_CRITERIA:
+        if not partial and name in PARTIAL_LABEL_CRITERIA:
             raise ValueError(
-                f"criterion={self.criterion!r} is a partial-label loss and needs y as a 2-D "
-                f"candidate matrix; with 1-D labels use one of {sorted(NOISY_LABEL_CRITERIA)} "
-                "or 'auto'."
+                f"criterion={name!r} is a partial-label loss and needs y as a 2-D candidate "
+                f"matrix; with 1-D labels use one of {sorted(NOISY_LABEL_CRITERIA)} or 'auto'."
             )
-        return self.criterion
+        return name, criterion, params
 
     def _task(self, X, labels, candidates, weight, n_classes, net_seed, split_seed):
-        """The training task of ``criterion_``: what its loss reads per row, and the loss."""
-        params = dict(self.criterion_params or {})
-        target = labels
-        if self.criterion_ == "forward":
+        """The training task of the criterion: what its loss reads per row, and the loss."""
+        partial = labels is None
+        name, criterion, params = self._resolve_criterion(partial)
+        self.criterion_ = name
+        hits = candidates > 0 if partial else np.eye(n_classes, dtype=bool)[labels]
+        target = candidates.astype(np.float32) if partial else labels
+        if criterion is ForwardCorrectedCrossEntropy:
             if "transition_matrix" not in params:
                 ce_task = _Task(
-                    X, labels, weight, labels, n_classes, CrossEntropy, net_seed, split_seed
+                    X, labels, weight, labels, hits, n_classes, CrossEntropy, net_seed, split_seed
                 )
                 params["transition_matrix"] = self._estimate_transition_matrix(ce_task)
             self.transition_matrix_ = np.asarray(params["transition_matrix"], dtype=np.float64)
-        elif self.criterion_ == "cc":
-            target = candidates.astype(np.float32)
-        elif self.criterion_ == "proden":
+        elif criterion is ProdenLoss:
             # ProdenLoss keeps the candidates and their confidences and reads row indices.
             params["candidates"] = candidates
             target = np.arange(len(candidates))
-        make_loss = _loss_factory(self.criterion_, params)
-        return _Task(X, target, weight, labels, n_classes, make_loss, net_seed, split_seed)
+        make_loss = _loss_factory(criterion, params)
+        return _Task(X, target, weight, labels, hits, n_classes, make_loss, net_seed, split_seed)
 
     def _module_and_params(self, n_features, n_classes):
-        """The module class and its constructor arguments."""
+        """The module class and its ``module__*`` constructor arguments."""
+        params = self._skorch_params("module")
         if isinstance(self.module, str):
-            if self.module_params:
+            if params:
                 raise ValueError(
-                    f"module_params is for a user module class; with module={self.module!r} "
-                    "set hidden_units instead."
+                    f"module__ parameters {sorted(params)} are for a user module class; with "
+                    f"module={self.module!r} set hidden_units instead."
                 )
             if self.module == "linear":
                 hidden = ()
@@ -630,55 +886,44 @@ class LIPClassifier(ClassifierMixin, BaseEstimator):
                     raise ValueError(
                         f"hidden_units must be positive integers; got {self.hidden_units!r}."
                     )
-            params = {"hidden_units": hidden}
+            params = {"module__hidden_units": hidden}
             module = _MLP
         elif issubclass(self.module, nn.Module):
-            params, module = dict(self.module_params or {}), self.module
+            module = self.module
         else:
             raise ValueError(
                 f"module must be 'mlp', 'linear' or a torch.nn.Module subclass; got "
                 f"{self.module!r}."
             )
-        params.update(n_features=n_features, n_classes=n_classes)
-        return module, {f"module__{name}": value for name, value in params.items()}
+        return module, {**params, "module__n_features": n_features, "module__n_classes": n_classes}
 
-    def _net_params(self):
-        """``net_params`` over the defaults they may replace (Adam, shuffled batches)."""
-        params = dict(self.net_params or {})
-        clashes = sorted(name for name in params if name.split("__")[0] in _RESERVED_NET_PARAMS)
-        if clashes:
-            raise ValueError(
-                f"net_params may not set {clashes}: LIPClassifier sets them from its own "
-                "parameters."
-            )
-        return {"optimizer": torch.optim.Adam, "iterator_train__shuffle": True, **params}
+    def _train(self, task, rows, description, *, held_out=None, restore_best=False, epochs=None):
+        """Train one network on ``task`` restricted to ``rows``; return the skorch net.
 
-    def _train(self, task, rows):
-        """Train one network on ``task`` restricted to ``rows``; return the skorch net."""
+        With ``held_out``, those rows are the validation split and a :class:`_HeldOutMonitor`
+        stops training (it is the network's ``monitor_`` callback).
+        """
         module, module_params = self._module_and_params(task.X.shape[1], task.n_classes)
-        params = self._net_params()
-        callbacks = list(params.pop("callbacks", None) or [])
+        callbacks = list(self.callbacks or [])
         train_split = None
-        if self.early_stopping:
-            split = _holdout(rows, task.strata, self.validation_fraction, task.split_seed)
-            if split is None:
-                raise ValueError(
-                    f"early_stopping=True holds out validation_fraction="
-                    f"{self.validation_fraction} of the rows, which needs at least 2 rows "
-                    f"per class; got {len(rows)} rows."
-                )
-            rows, held_out = split
+        if held_out is not None:
             train_split = predefined_split(Dataset(*_net_data(task, held_out)))
-            callbacks.append(
-                EarlyStopping(patience=self.n_iter_no_change, load_best=True)
+            monitor = _HeldOutMonitor(
+                task.X[held_out],
+                task.hits[held_out],
+                task.weight[held_out],
+                self.n_iter_no_change,
+                restore_best,
             )
+            callbacks.append(("monitor_", monitor))
         if self.verbose > 1:
             callbacks.append(ProgressBar())
         net = _Net(
             module,
             criterion=task.make_loss(),
+            optimizer=self.optimizer,
             lr=self.lr,
-            max_epochs=self.max_epochs,
+            max_epochs=epochs or self.max_epochs,
             batch_size=self.batch_size,
             train_split=train_split,
             classes=list(range(task.n_classes)),
@@ -686,12 +931,66 @@ class LIPClassifier(ClassifierMixin, BaseEstimator):
             predict_nonlinearity=_softmax,
             device=self.device,
             verbose=self.verbose,
+            iterator_train__shuffle=True,
             **module_params,
-            **params,
+            **{
+                name: value
+                for name, value in self._skorch_params().items()
+                if not name.startswith(("module__", "criterion__"))
+            },
         )
+        if self.verbose:
+            print(f"[LIPClassifier] {description}")
         with _own_torch_rng(task.net_seed):
-            net.fit(*_net_data(task, rows))
+            try:
+                net.fit(*_net_data(task, rows))
+            except KeyError as exc:
+                if held_out is None and "valid_" in str(exc):
+                    raise ValueError(
+                        f"A callback reads a validation score ({exc.args[0]}), but the "
+                        f"{description} has no held-out rows (early_stopping=False, or a "
+                        "network refitted on every row); remove that callback or train "
+                        "with early_stopping=True and refit=False."
+                    ) from exc
+                raise
         return net
+
+    def _fit_network(self, task, rows, role):
+        """Train on ``rows`` under the early-stopping policy; see :class:`_Training`."""
+        if not self.early_stopping:
+            net = self._train(task, rows, f"{role}: {len(rows)} rows, {self.max_epochs} epochs")
+            return _Training(net, rows, None, None, None, None, "early_stopping=False")
+        split = _holdout(rows, task.strata, self.validation_fraction, task.split_seed)
+        if split is None:
+            warnings.warn(
+                f"early_stopping holds out validation_fraction={self.validation_fraction} of "
+                f"the {len(rows)} rows, which needs at least 2 rows of every class; training "
+                f"the {role} on every row for max_epochs={self.max_epochs} epochs instead.",
+                EarlyStoppingSkippedWarning,
+                stacklevel=3,
+            )
+            net = self._train(task, rows, f"{role}: {len(rows)} rows, {self.max_epochs} epochs")
+            return _Training(net, rows, None, None, None, None, "too few rows to hold out")
+        kept, held_out = split
+        network = "early-stopped network" if self.refit else role
+        net = self._train(
+            task,
+            kept,
+            f"{network}: {len(kept)} rows, {len(held_out)} held out to choose the epoch",
+            held_out=held_out,
+            restore_best=not self.refit,
+        )
+        monitor = dict(net.callbacks_)["monitor_"]
+        reason = "patience" if monitor.stopped_ else "max_epochs"
+        if not self.refit:
+            return _Training(net, kept, held_out, net, kept, monitor.best_epoch_, reason)
+        final = self._train(
+            task,
+            rows,
+            f"{role}, refitted: all {len(rows)} rows, {monitor.best_epoch_} epochs",
+            epochs=monitor.best_epoch_,
+        )
+        return _Training(final, rows, held_out, net, kept, monitor.best_epoch_, reason)
 
     def _estimate_transition_matrix(self, task):
         """Confident-joint estimate of T from 2-fold out-of-fold probabilities of ``task``."""
@@ -700,34 +999,47 @@ class LIPClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(
                 "criterion='forward' without a transition_matrix estimates it from 2-fold "
                 "out-of-fold predictions, which needs at least 2 rows of every class; pass "
-                "criterion_params={'transition_matrix': ...}."
+                "criterion__transition_matrix=..."
             )
         proba = np.zeros((len(labels), task.n_classes))
         folds = StratifiedKFold(2, shuffle=True, random_state=task.split_seed)
-        for train, test in folds.split(task.X, labels):
-            net = self._train(task, train)
+        for fold, (train, test) in enumerate(folds.split(task.X, labels), start=1):
+            net = self._fit_network(task, train, f"transition-matrix network, fold {fold}/2").net
             with _own_torch_rng():
                 proba[test] = net.predict_proba(task.X[test])
         return estimate_noise_matrix(labels, proba)
 
-    def _validation_folds(self, task, Y, sample_weight):
-        """The one hold-out fold of ``k="auto"``: a network trained without its rows.
+    def _validation_folds(self, task, Y, sample_weight, training):
+        """The one hold-out fold of ``k="auto"``, from the rows early stopping held out.
 
-        A generator, so the network is trained only when ``fit_head`` validates k.
+        Without ``refit`` the held-out rows validate the final head itself; with it, the
+        early-stopped network's head. Without early stopping a network is trained on part of
+        the rows for it. A generator: that network is trained only when ``fit_head``
+        validates k.
         """
-        rows = np.arange(task.X.shape[0])
-        split = _holdout(rows, task.strata, self.validation_fraction, task.split_seed)
-        if split is None:
-            return
-        train, held_out = split
-        net = self._train(task, train)
+        if training.held_out is not None:
+            net, train, held_out = training.validation_net, training.validation_rows, training.held_out
+        elif self.early_stopping:
+            return  # too few rows to hold out
+        else:
+            rows = np.arange(task.X.shape[0])
+            split = _holdout(rows, task.strata, self.validation_fraction, task.split_seed)
+            if split is None:
+                return
+            train, held_out = split
+            description = f"k validation network: {len(train)} rows, {len(held_out)} held out"
+            net = self._train(task, train, description)
         layer = _head_layer(net, self.head, task.n_classes)
+        X_val, Y_val = _head_inputs(net, layer, task.X[held_out]), Y[held_out]
+        if net is training.net:
+            yield Fold(W=None, X_train=None, Y_train=None, X_val=X_val, Y_val=Y_val)
+            return
         yield Fold(
             W=_head_weights(layer),
             X_train=_head_inputs(net, layer, task.X[train]),
             Y_train=Y[train],
-            X_val=_head_inputs(net, layer, task.X[held_out]),
-            Y_val=Y[held_out],
+            X_val=X_val,
+            Y_val=Y_val,
             sample_weight=None if sample_weight is None else sample_weight[train],
         )
 
@@ -831,6 +1143,17 @@ class LIPClassifier(ClassifierMixin, BaseEstimator):
         return tags
 
 
+def _check_device(device):
+    """Raise at the start of ``fit`` when torch cannot use ``device``."""
+    try:
+        torch.empty(0, device=device)
+    except (RuntimeError, AssertionError, ValueError) as exc:
+        raise ValueError(
+            f"device={device!r} is not available to torch here ({exc}); use device='cpu'"
+            + (" or install a CUDA build of torch." if "cuda" in str(device) else ".")
+        ) from exc
+
+
 def _net_data(task, rows):
     """``(X, y)`` for skorch: the rows' features and ``{"target", "weight"}``, weights of mean 1."""
     weight = task.weight[rows]
@@ -841,15 +1164,28 @@ def _net_data(task, rows):
     }
 
 
-def _loss_factory(name, params):
-    """A callable returning a fresh criterion ``name`` built with ``params``; checks them once."""
-    loss_class = {**NOISY_LABEL_CRITERIA, **PARTIAL_LABEL_CRITERIA}[name]
-    factory = functools.partial(loss_class, **params)
-    try:
-        factory()
-    except TypeError as exc:
-        raise ValueError(
-            f"criterion_params {sorted(params)} do not fit criterion={name!r} "
-            f"({loss_class.__name__}): {exc}"
-        ) from exc
-    return factory
+def _loss_factory(criterion, params):
+    """A callable returning a fresh criterion module; checks ``params`` once.
+
+    ``criterion`` is a loss class (built with ``params``) or an instance (deep-copied, so that
+    no state is shared between networks). Losses other than the package's own are wrapped in
+    :class:`_TorchLoss`, which gives them the ``sample_weight`` argument.
+    """
+    if isinstance(criterion, type):
+        factory = functools.partial(criterion, **params)
+        try:
+            factory()
+        except TypeError as exc:
+            raise ValueError(
+                f"criterion parameters {sorted(params)} do not fit {criterion.__name__}: {exc}"
+            ) from exc
+    else:
+        factory = functools.partial(copy.deepcopy, criterion)
+    if "sample_weight" in inspect.signature(factory().forward).parameters:
+        return factory
+    return functools.partial(_torch_loss, factory)
+
+
+def _torch_loss(factory):
+    """A fresh loss of ``factory`` that takes ``sample_weight`` (see :class:`_TorchLoss`)."""
+    return _TorchLoss(factory())

@@ -15,7 +15,11 @@ pytest.importorskip("skorch")
 
 from sklearn_lip.neural import LIPClassifier  # noqa: E402
 
-FAST = dict(hidden_units=(16,), max_epochs=20, lr=0.01, k=3, random_state=0)
+# Fixed epochs on every row: these tests are about candidate sets; how early stopping reads
+# them is tested on its own below (and the stopping rule in test_neural.py).
+FAST = dict(
+    hidden_units=(16,), max_epochs=20, lr=0.01, k=3, early_stopping=False, random_state=0
+)
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -142,6 +146,20 @@ def test_auto_k_validates_on_candidate_sets(data):
     everything = LIPClassifier(**{**FAST, "k": "auto"}).fit(X, np.ones_like(candidates))
     assert set(everything.validation_scores_.values()) == {1.0}
     assert everything.k_ is None
+
+
+@pytest.mark.parametrize("criterion", ["cc", "proden"])
+def test_early_stopping_scores_held_out_rows_by_their_candidate_sets(data, criterion):
+    X, _, candidates = data
+    clf = LIPClassifier(
+        criterion=criterion, refit=False, **{**FAST, "early_stopping": True, "max_epochs": 60}
+    ).fit(X, candidates)
+    held_out = clf.validation_indices_
+    assert len(held_out) == 60
+    predicted = clf.net_.predict(X[held_out].astype(np.float32))
+    in_candidates = candidates[held_out, predicted] > 0
+    best = clf.best_epoch_ - 1
+    assert np.mean(in_candidates) == pytest.approx(clf.validation_curve_["valid_acc"][best])
 
 
 def test_grid_search_over_criterion_and_k_with_candidate_sets(data):
