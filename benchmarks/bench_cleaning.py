@@ -84,9 +84,11 @@ MODELS = {
     "linearsvc": LinearSVC(random_state=0),
 }
 if LIPClassifier is not None:
-    # Trained long enough to fit (memorize) noisy labels, as cleaning is meant for.
+    # Trained long enough to fit (memorize) noisy labels, as cleaning is meant for: all 30
+    # epochs, without the early stopping that LIPClassifier applies by default.
     MODELS["mlp"] = LIPClassifier(
-        hidden_units=(64,), lr=3e-3, batch_size=32, max_epochs=30, k=None, random_state=0
+        hidden_units=(64,), lr=3e-3, batch_size=32, max_epochs=30, early_stopping=False,
+        k=None, random_state=0,
     )
 #: Per mode: datasets, rates and seeds, and the datasets, rates and seeds of the MLP.
 SETTINGS = {
@@ -158,7 +160,7 @@ def _make(method, model, seed):
         else:
             inner = LIPMetaClassifier(inner, random_state=seed)
     clf = CleanLabelClassifier(inner, random_state=seed, **OURS[method])
-    return clf, lambda fitted: fitted.label_issues_
+    return clf, lambda fitted: fitted.label_issues_["is_label_issue"]
 
 
 def _run_seed(dataset, noise_kind, rate, model, seed, methods):
@@ -323,7 +325,8 @@ def main(argv=None):
             ),
             "models": "LogisticRegression(max_iter=1000, random_state=0), "
             "LinearSVC(random_state=0), LIPClassifier(hidden_units=(64,), lr=3e-3, "
-            "batch_size=32, max_epochs=30, k=None, random_state=0), torch with 1 thread; "
+            "batch_size=32, max_epochs=30, early_stopping=False, k=None, random_state=0), "
+            "torch with 1 thread; "
             "cleanlab: CleanLearning defaults (5 folds, its sample weights in the final fit), "
             "n_jobs=1; ours: CleanLabelClassifier(method='class_margin', min_per_class=5, "
             "in_sample_weight=0.5; _oof: 0)",

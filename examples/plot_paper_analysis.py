@@ -22,6 +22,8 @@ sum to zero, so ``r = n_classes - 1`` and ``phi(r) = 1`` for any two such models
 Run ``python examples/plot_paper_analysis.py`` (about a minute on 2 cores) to write
 ``benchmarks/results/paper_analysis.md`` / ``.csv`` and ``docs/images/paper_analysis_*.png``;
 ``--quick`` runs a smaller version in seconds, ``--outdir DIR`` writes everything to ``DIR``.
+``python -m benchmarks.figures`` runs it together with the figures drawn from the benchmark
+results (every figure of the user guide).
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -189,7 +191,8 @@ def run_task(name, X, y, ks, seeds):
             seed=seed,
             comparison="clean, other split",
         )
-    return pd.DataFrame(rows), weights_by_seed[seeds[0]]
+    other_clean = weights_by_seed[seeds[1 % len(seeds)]][0.0]
+    return pd.DataFrame(rows), weights_by_seed[seeds[0]], other_clean
 
 
 def mean_std(series, digits):
@@ -259,17 +262,21 @@ def conclusion(df):
     )
 
 
-def plot(results, models, images, stem):
-    """Spectra per rate, phi(k) per rate against chance, and the phi heatmap clean vs 40% noise."""
+def plot(results, models, other_clean, images, stem):
+    """Spectra per rate, phi(k) per rate against chance, and the phi heatmap clean vs 40% noise.
+
+    ``models[name]`` maps each noise rate to the first seed's weights; ``other_clean[name]`` is
+    the clean model of the second seed's split, the no-noise reference of the phi(k) curves.
+    """
     paths = []
     names = list(models)
     fig, axes = plt.subplots(2, len(names), figsize=(5.5 * len(names), 8), squeeze=False)
     for col, name in enumerate(names):
         spectra = {f"{rate:.0%} noise": W for rate, W in models[name].items()}
         for row, normalize in enumerate((False, True)):
+            # each line stops at rank(W): multinomial weights have rank n_classes - 1
             ax = plot_singular_spectra(spectra, axes[row, col], normalize=normalize)
-            # linear scale: the numerically zero last singular value would dominate a log axis
-            ax.set_yscale("linear")
+            ax.set_yscale("linear")  # the values span less than a factor of 10
             ax.set_ylim(bottom=0)
             scale = "normalized (sum = 1)" if normalize else "raw"
             ax.set_title(f"{name}: {scale} spectrum, seed {results.seed.min()}")
@@ -280,14 +287,18 @@ def plot(results, models, images, stem):
     fig, axes = plt.subplots(1, len(names), figsize=(5.5 * len(names), 4.2), squeeze=False)
     for ax, name in zip(axes[0], names):
         W_clean = models[name][0.0]
-        for rate, W in models[name].items():
+        # the no-noise reference: a clean model trained on another split (the clean model
+        # against itself would be 1 at every k)
+        curves = {"0% (clean, another split)": other_clean[name]}
+        curves |= {f"{rate:.0%}": W for rate, W in models[name].items() if rate > 0}
+        for label, W in curves.items():
             phi = np.diag(subspace_similarity_matrix(W_clean, W))
-            ax.plot(np.arange(1, phi.size + 1), phi, marker="o", markersize=3, label=f"{rate:.0%}")
+            ax.plot(np.arange(1, phi.size + 1), phi, marker="o", markersize=3, label=label)
         r = np.linalg.matrix_rank(W_clean)
         ax.plot(np.arange(1, r + 1), np.arange(1, r + 1) / r, "k--", label="chance k / r")
         ax.set(xlabel="k", ylabel="φ(k, k) to the clean model", ylim=(0, 1.05))
         ax.set_title(f"{name}: top-k subspace similarity, seed {results.seed.min()}")
-        ax.legend(title="noise rate")
+        ax.legend(title="noise rate of the compared model", fontsize="small")
     fig.tight_layout()
     paths.append(images / f"{stem}_phi_vs_k.png")
     fig.savefig(paths[-1], dpi=110)
@@ -296,7 +307,7 @@ def plot(results, models, images, stem):
     for ax, name in zip(axes[0], names):
         W_clean, W_noisy = models[name][0.0], models[name][HEATMAP_RATE]
         size = min(HEATMAP_MAX, np.linalg.matrix_rank(W_clean), np.linalg.matrix_rank(W_noisy))
-        plot_subspace_similarity(W_clean, W_noisy, size, size, ax=ax)
+        plot_subspace_similarity(W_clean, W_noisy, size, size, ax=ax)  # marks chance too
         ax.set_xlabel(f"j (top-j, {HEATMAP_RATE:.0%} noise model)")
         ax.set_ylabel("i (top-i, clean model)")
         ax.set_title(f"{name}: φ(i, j) clean vs {HEATMAP_RATE:.0%} noise")
@@ -321,17 +332,17 @@ def main(argv=None):
     results_dir.mkdir(parents=True, exist_ok=True)
     images_dir.mkdir(parents=True, exist_ok=True)
 
-    frames, models = [], {}
+    frames, models, other_clean = [], {}, {}
     # one thread: the fits are small, and multi-threaded BLAS/OpenMP on a busy 2-core machine
     # made them up to 40x slower
     with threadpool_limits(limits=1):
         for name, (data, ks) in tasks.items():
             X, y = load(**data)
-            frame, models[name] = run_task(name, X, y, ks, seeds)
+            frame, models[name], other_clean[name] = run_task(name, X, y, ks, seeds)
             frames.append(frame)
             print(f"{name}: done after {time.perf_counter() - start:.1f} s", flush=True)
     results = pd.concat(frames, ignore_index=True)
-    images = plot(results, models, images_dir, stem)
+    images = plot(results, models, other_clean, images_dir, stem)
     wall = time.perf_counter() - start
 
     settings = "; ".join(

@@ -253,6 +253,12 @@ def subspace_similarity_matrix(
            [1., 1., 1.],
            [1., 1., 1.]])
     """
+    phi, _ = _phi_matrix(W_a, W_b, max_i, max_j, side, intercept, raw)
+    return phi
+
+
+def _phi_matrix(W_a, W_b, max_i, max_j, side, intercept, raw):
+    """:func:`subspace_similarity_matrix` and ``max(rank(W_a), rank(W_b))``."""
     V_a, rank_a, V_b, rank_b = _paired_vectors(W_a, W_b, side, intercept, raw)
     max_i = rank_a if max_i is None else _check_dimension(max_i, "max_i", rank_a, "rank(W_a)")
     max_j = rank_b if max_j is None else _check_dimension(max_j, "max_j", rank_b, "rank(W_b)")
@@ -260,7 +266,7 @@ def subspace_similarity_matrix(
     squared = (V_a[:, :max_i].T @ V_b[:, :max_j]) ** 2
     energy = squared.cumsum(axis=0).cumsum(axis=1)
     dims = np.minimum.outer(np.arange(1, max_i + 1), np.arange(1, max_j + 1))
-    return np.clip(energy / dims, 0.0, 1.0)
+    return np.clip(energy / dims, 0.0, 1.0), max(rank_a, rank_b)
 
 
 def subspace_similarity(W_a, W_b, i, j, *, side="right", intercept=True, raw=False):
@@ -393,6 +399,10 @@ def plot_singular_spectra(weights, ax=None, *, normalize=False, intercept=True, 
     -------
     ax : matplotlib Axes
         The axes drawn on: one line per entry of ``weights``, singular value index (from 1) on x.
+        Each line stops at the numerical rank of its matrix (tolerance of
+        :func:`numpy.linalg.matrix_rank`): the singular values beyond it are rounding noise of
+        exact zeros, e.g. the last one of multinomial logistic weights, whose columns sum to
+        zero (rank ``n_classes - 1``).
 
     Examples
     --------
@@ -400,9 +410,11 @@ def plot_singular_spectra(weights, ax=None, *, normalize=False, intercept=True, 
     >>> matplotlib.use("Agg")
     >>> import numpy as np
     >>> from sklearn_lip.diagnostics import plot_singular_spectra
-    >>> ax = plot_singular_spectra({"a": np.diag([3.0, 2.0]), "b": np.eye(2)})
+    >>> ax = plot_singular_spectra({"a": np.diag([3.0, 2.0]), "b": np.diag([1.0, 0.0])})
     >>> [line.get_label() for line in ax.get_lines()]
     ['a', 'b']
+    >>> ax.get_lines()[1].get_ydata()  # rank 1: the zero singular value is not drawn
+    array([1.])
     """
     if not isinstance(weights, dict) or not weights:
         raise ValueError(f"weights must be a non-empty dict of name -> weights; got {weights!r}.")
@@ -410,7 +422,9 @@ def plot_singular_spectra(weights, ax=None, *, normalize=False, intercept=True, 
     if ax is None:
         _, ax = plt.subplots()
     for name, W in weights.items():
-        s = singular_spectrum(W, normalize=normalize, intercept=intercept, raw=raw)
+        W = _as_weight_matrix(W, intercept=intercept, raw=raw)
+        s = singular_spectrum(W, normalize=normalize)
+        s = s[: _rank(s, W.shape)]  # the tolerance is relative: normalizing keeps the rank
         ax.plot(np.arange(1, s.size + 1), s, marker="o", markersize=3, label=str(name))
     ax.set_yscale("log")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -421,9 +435,22 @@ def plot_singular_spectra(weights, ax=None, *, normalize=False, intercept=True, 
 
 
 def plot_subspace_similarity(
-    W_a, W_b, max_i=None, max_j=None, ax=None, *, side="right", intercept=True, raw=False
+    W_a,
+    W_b,
+    max_i=None,
+    max_j=None,
+    ax=None,
+    *,
+    side="right",
+    intercept=True,
+    raw=False,
+    mark_chance=True,
 ):
     """Heatmap of the subspace similarity ``phi(i, j)`` between two weight matrices.
+
+    Random subspaces of dimensions ``i`` and ``j`` of a ``d``-dimensional space have expected
+    similarity ``max(i, j) / d`` (``k / d`` on the diagonal), the chance level; cells at or
+    below it are marked.
 
     Parameters
     ----------
@@ -439,12 +466,20 @@ def plot_subspace_similarity(
         Whether to append an estimator's ``intercept_`` as a last row. Ignored for arrays.
     raw : bool, default=False
         Read ``raw_coef_`` and ``raw_intercept_`` instead of ``coef_`` and ``intercept_``.
+    mark_chance : bool, default=True
+        Mark with a white ``x`` the cells where ``phi(i, j) <= max(i, j) / d``, with ``d =
+        max(rank(W_a), rank(W_b))``, the dimension of the space the singular vectors span
+        (``n_classes`` for full-rank weights, ``n_classes - 1`` for multinomial logistic ones).
+        Cells with ``max(i, j) = d``, where ``phi = 1`` for any two matrices, are not marked.
+
+        .. versionadded:: 0.2
 
     Returns
     -------
     ax : matplotlib Axes
         The axes drawn on: an image of ``phi`` on a fixed ``[0, 1]`` colour scale, ``i`` (rows,
-        from 1) on y and ``j`` on x, with a colorbar.
+        from 1) on y and ``j`` on x, with a colorbar, and (``mark_chance``) the marked cells
+        as a collection labelled for the legend.
 
     Examples
     --------
@@ -452,13 +487,14 @@ def plot_subspace_similarity(
     >>> matplotlib.use("Agg")
     >>> import numpy as np
     >>> from sklearn_lip.diagnostics import plot_subspace_similarity
-    >>> ax = plot_subspace_similarity(np.eye(3), np.eye(3))
+    >>> W = np.diag([3.0, 2.0, 1.0])
+    >>> ax = plot_subspace_similarity(W, W[:, [2, 1, 0]])
     >>> ax.get_images()[0].get_array().shape
     (3, 3)
+    >>> ax.collections[0].get_offsets().tolist()  # (j, i) of the cells at or below chance
+    [[1.0, 1.0], [2.0, 1.0], [1.0, 2.0], [2.0, 2.0]]
     """
-    phi = subspace_similarity_matrix(
-        W_a, W_b, max_i, max_j, side=side, intercept=intercept, raw=raw
-    )
+    phi, dim = _phi_matrix(W_a, W_b, max_i, max_j, side, intercept, raw)
     plt, MaxNLocator = _pyplot()
     if ax is None:
         _, ax = plt.subplots()
@@ -474,6 +510,18 @@ def plot_subspace_similarity(
         interpolation="nearest",
     )
     ax.figure.colorbar(image, ax=ax, label=r"$\phi(i, j)$")
+    if mark_chance:
+        i, j = np.indices(phi.shape) + 1
+        chance = np.maximum(i, j) / dim
+        # where max(i, j) = d, phi = chance = 1 for any two matrices: nothing to mark
+        below = (phi <= chance + 1e-12) & (chance < 1)
+        ax.scatter(
+            j[below], i[below], marker="x", color="white", s=max(4.0, 300.0 / max(n_i, n_j)),
+            linewidths=0.8, label=f"at or below chance, max(i, j) / {dim}",
+        )
+        # below the axes, so that it hides no cell; grey, so that the white mark shows
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize="small",
+                  facecolor="0.55", framealpha=1.0)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("j (top-j subspace of W_b)")

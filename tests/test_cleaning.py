@@ -152,6 +152,184 @@ def test_labels_as_integral_floats_and_lists_accepted():
     np.testing.assert_allclose(got, expected)
 
 
+# --- cleanlab's names and outputs ------------------------------------------------------------
+
+
+def test_pred_probs_is_another_name_for_pred_proba():
+    expected = find_label_issues(HAND_LABELS, HAND_PROBA, min_per_class=1)
+    for function in [find_label_issues, label_quality_scores]:
+        kwargs = {"min_per_class": 1} if function is find_label_issues else {}
+        np.testing.assert_array_equal(
+            function(labels=HAND_LABELS, pred_probs=HAND_PROBA, **kwargs),
+            function(HAND_LABELS, pred_proba=HAND_PROBA, **kwargs),
+        )
+        with pytest.raises(TypeError, match="pass only one"):
+            function(HAND_LABELS, HAND_PROBA, pred_probs=HAND_PROBA)
+        with pytest.raises(TypeError, match="as pred_proba \\(or pred_probs\\)"):
+            function(HAND_LABELS)
+    np.testing.assert_array_equal(
+        find_label_issues(HAND_LABELS, HAND_PROBA, min_examples_per_class=1), expected
+    )
+    with pytest.raises(TypeError, match="pass only one"):
+        find_label_issues(HAND_LABELS, HAND_PROBA, min_per_class=1, min_examples_per_class=1)
+
+
+def test_label_quality_score_methods_hand_computed():
+    labels, proba = [0, 1], [[0.7, 0.2, 0.1], [0.6, 0.3, 0.1]]
+    np.testing.assert_allclose(
+        label_quality_scores(labels, proba, method="self_confidence"), [0.7, 0.3]
+    )
+    np.testing.assert_allclose(
+        label_quality_scores(labels, proba, method="normalized_margin"), [0.75, 0.35]
+    )
+    # normalized entropy h = -sum(p log p) / log 3, s = h / p_given, score log(1 + s) / s
+    p = np.asarray(proba)
+    h = -np.sum(p * np.log(p), axis=1) / np.log(3)
+    s = h / np.array([0.7, 0.3])
+    np.testing.assert_allclose(
+        label_quality_scores(labels, proba, method="confidence_weighted_entropy"),
+        np.log(1 + s) / s,
+    )
+    with pytest.raises(ValueError, match="method must be one of"):
+        label_quality_scores(labels, proba, method="entropy")
+
+
+def test_ranked_indices_worst_first():
+    # Flagged: row 2 (class_margin) or row 3 (confident_joint); with min_per_class=1 and both
+    # rules' rows, the order follows the scores.
+    issues = find_label_issues(
+        HAND_LABELS, HAND_PROBA, method="class_margin", min_per_class=1,
+        num_to_remove_per_class=[2, 1, 0],
+    )
+    np.testing.assert_array_equal(np.flatnonzero(issues), [2, 3, 6])
+    by_self_confidence = find_label_issues(
+        HAND_LABELS, HAND_PROBA, min_per_class=1, num_to_remove_per_class=[2, 1, 0],
+        return_indices_ranked_by="self_confidence",
+    )
+    # self-confidences: row 2 0.05, row 3 0.30, row 6 0.30 (tie: row order)
+    np.testing.assert_array_equal(by_self_confidence, [2, 3, 6])
+    by_margin = find_label_issues(
+        HAND_LABELS, HAND_PROBA, min_per_class=1, num_to_remove_per_class=[2, 1, 0],
+        return_indices_ranked_by="normalized_margin",
+    )
+    # margins: row 2 -0.5, row 3 -0.35, row 6 -0.1
+    np.testing.assert_array_equal(by_margin, [2, 3, 6])
+    with pytest.raises(ValueError, match="return_indices_ranked_by must be None or one of"):
+        find_label_issues(HAND_LABELS, HAND_PROBA, return_indices_ranked_by="margin")
+
+
+def test_frac_noise_and_num_to_remove_per_class_with_our_rule():
+    X, _, y_noisy, _ = _noisy_task(n_samples=600, rate=0.3)
+    proba = LogisticRegression().fit(X[:300], y_noisy[:300]).predict_proba(X)
+    full = find_label_issues(y_noisy, proba)
+    counts = np.bincount(y_noisy[full], minlength=4)
+    half = find_label_issues(y_noisy, proba, frac_noise=0.5)
+    # each class flags about half as many rows, the lowest-margin ones among the full set
+    assert np.all(np.abs(np.bincount(y_noisy[half], minlength=4) - counts / 2) <= 0.5)
+    assert not np.any(half & ~full)
+    exact = find_label_issues(y_noisy, proba, num_to_remove_per_class=[3, 0, 7, 1])
+    np.testing.assert_array_equal(np.bincount(y_noisy[exact], minlength=4), [3, 0, 7, 1])
+    for bad in [[1, 2], [-1, 0, 0, 0], [0.5, 0, 0, 0], [1000, 0, 0, 0]]:
+        with pytest.raises(ValueError, match="num_to_remove_per_class"):
+            find_label_issues(y_noisy, proba, num_to_remove_per_class=bad)
+    with pytest.raises(ValueError, match="frac_noise must be a number in \\(0, 1\\]; got 0"):
+        find_label_issues(y_noisy, proba, frac_noise=0)
+    with pytest.raises(ValueError, match="not both"):
+        find_label_issues(y_noisy, proba, frac_noise=0.5, num_to_remove_per_class=[1, 1, 1, 1])
+    with pytest.raises(ValueError, match="apply to method='class_margin'"):
+        find_label_issues(y_noisy, proba, method="confident_joint", frac_noise=0.5)
+
+
+def test_filter_by_errors():
+    with pytest.raises(ValueError, match="filter_by must be one of cleanlab's"):
+        find_label_issues(HAND_LABELS, HAND_PROBA, filter_by="class_margin")
+    with pytest.raises(ValueError, match="either method .* or filter_by"):
+        find_label_issues(
+            HAND_LABELS, HAND_PROBA, method="class_margin", filter_by="prune_by_class"
+        )
+    with pytest.raises(ValueError, match="filter_by rules use pred_probs alone"):
+        find_label_issues(
+            HAND_LABELS, HAND_PROBA, filter_by="both", in_sample_proba=HAND_PROBA
+        )
+    with pytest.raises(ValueError, match="apply to filter_by='prune_by_noise_rate'"):
+        find_label_issues(HAND_LABELS, HAND_PROBA, filter_by="confident_learning", frac_noise=0.5)
+
+
+def test_cleanlab_min_examples_per_class_semantics_warn():
+    # Class 2 has 2 rows: with min_examples_per_class=2 cleanlab's pruning leaves it alone.
+    with pytest.warns(MinPerClassWarning, match=r"nothing flagged in class index\(es\) \[2\]"):
+        find_label_issues(
+            HAND_LABELS, HAND_PROBA, filter_by="prune_by_class", min_examples_per_class=2
+        )
+
+
+def _shared_inputs():
+    """Out-of-fold probabilities of noisy tasks: binary, 3-10 classes, one with a rare class."""
+    from sklearn.model_selection import cross_val_predict
+
+    tasks = []
+    for n_samples, n_classes, rate, seed in [
+        (300, 2, 0.2, 0), (400, 3, 0.3, 1), (500, 8, 0.4, 3), (300, 4, 0.2, 4), (200, 10, 0.3, 5)
+    ]:
+        X, y = make_classification(
+            n_samples=n_samples, n_features=10, n_informative=8, n_classes=n_classes,
+            n_clusters_per_class=1, random_state=seed,
+        )
+        y_noisy, _ = _flip(y, rate, np.random.RandomState(seed))
+        if seed == 4:
+            y_noisy[:3] = n_classes - 1  # a few rows moved into the last class
+        proba = cross_val_predict(
+            LogisticRegression(max_iter=500), X, y_noisy, cv=3, method="predict_proba"
+        )
+        tasks.append((y_noisy, proba))
+    return tasks
+
+
+CLEANLAB_FILTERS = [
+    "prune_by_noise_rate", "prune_by_class", "both", "confident_learning",
+    "predicted_neq_given", "low_normalized_margin", "low_self_confidence",
+]
+
+
+@pytest.mark.parametrize("filter_by", CLEANLAB_FILTERS)
+def test_filter_by_gives_cleanlabs_rows(filter_by):
+    cleanlab_filter = pytest.importorskip("cleanlab.filter")
+    pruning = filter_by.startswith("prune") or filter_by == "both"
+    compared = 0
+    for labels, proba in _shared_inputs():
+        counts = np.bincount(labels)
+        options = [{}, {"min_examples_per_class": 5}]
+        if pruning:
+            options += [{"frac_noise": 0.5}, {"num_to_remove_per_class": counts // 5}]
+        for extra in options:
+            for ranked_by in [None, "self_confidence", "normalized_margin",
+                              "confidence_weighted_entropy"]:
+                kwargs = {"filter_by": filter_by, "return_indices_ranked_by": ranked_by, **extra}
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # both libraries warn about small classes
+                    expected = cleanlab_filter.find_label_issues(
+                        labels, proba, n_jobs=1, **kwargs
+                    )
+                    got = find_label_issues(labels=labels, pred_probs=proba, **kwargs)
+                np.testing.assert_array_equal(got, expected, err_msg=str(kwargs))
+                compared += int(np.size(expected) > 0)
+    assert compared > 0
+
+
+def test_our_default_rule_beside_cleanlabs():
+    # Documented difference: class_margin counts issues per class as prune_by_class does, but
+    # ranks by the margin, not the self-confidence, and uses this package's confident joint;
+    # the flagged sets overlap strongly without being equal.
+    cleanlab_filter = pytest.importorskip("cleanlab.filter")
+    for labels, proba in _shared_inputs()[1:4]:
+        ours = find_label_issues(labels, proba, min_per_class=1)
+        theirs = cleanlab_filter.find_label_issues(
+            labels, proba, filter_by="prune_by_class", n_jobs=1
+        )
+        assert (ours & theirs).sum() / (ours | theirs).sum() > 0.8
+        assert not np.array_equal(ours, theirs)
+
+
 # --- min_per_class ---------------------------------------------------------------------------
 
 
@@ -191,7 +369,7 @@ def test_meta_estimator_never_drops_a_class():
         clf.fit(X, y)
     assert list(clf.classes_) == ["a", "b", "c", "rare"]
     assert list(clf.estimator_.classes_) == list(clf.classes_)
-    assert (~clf.label_issues_[:6]).sum() == 5
+    assert (~clf.label_issues_["is_label_issue"][:6]).sum() == 5
 
 
 # --- flags on a large synthetic case with known flips ---------------------------------------
@@ -202,7 +380,7 @@ def test_meta_estimator_never_drops_a_class():
 def test_flags_find_the_flipped_rows(estimator, method, min_recall):
     X, _, y_noisy, flipped = _noisy_task(n_samples=1200, rate=0.25)
     clf = CleanLabelClassifier(estimator, method=method, random_state=0).fit(X, y_noisy)
-    flagged = clf.label_issues_
+    flagged = clf.label_issues_["is_label_issue"]
     precision = (flagged & flipped).sum() / flagged.sum()
     recall = (flagged & flipped).sum() / flipped.sum()
     # Chance precision is the noise rate (about 0.25); chance recall is the flagged fraction.
@@ -229,14 +407,15 @@ def test_cleaning_improves_accuracy_on_noisy_labels():
 def test_attributes_and_refit_on_kept_rows():
     X, _, y_noisy, _ = _noisy_task(n_samples=300)
     clf = CleanLabelClassifier(KNeighborsClassifier(), cv=3, random_state=0).fit(X, y_noisy)
-    assert clf.label_issues_.dtype == bool and clf.label_issues_.shape == (300,)
-    assert clf.label_quality_.shape == (300,)
+    flagged, quality = clf.label_issues_["is_label_issue"], clf.label_issues_["label_quality"]
+    assert flagged.dtype == bool and flagged.shape == (300,)
+    assert quality.shape == (300,)
     assert clf.n_features_in_ == 10
-    assert clf.estimator_.n_samples_fit_ == (~clf.label_issues_).sum()
+    assert clf.estimator_.n_samples_fit_ == (~flagged).sum()
     np.testing.assert_array_equal(clf.predict(X), clf.estimator_.predict(X))
     np.testing.assert_array_equal(clf.predict_proba(X), clf.estimator_.predict_proba(X))
     # The flags come from the out-of-fold scores, the lowest of which they must include.
-    assert clf.label_quality_[clf.label_issues_].mean() < clf.label_quality_.mean()
+    assert quality[flagged].mean() < quality.mean()
 
 
 def test_default_estimator_is_logistic_regression():
@@ -251,7 +430,7 @@ def test_decision_function_only_estimator_binary_and_method_availability():
     clf = CleanLabelClassifier(LinearSVC(), random_state=0).fit(X, y_noisy)
     assert not hasattr(clf, "predict_proba")
     assert clf.decision_function(X).shape == (400,)
-    assert (clf.label_issues_ & flipped).sum() > 0.7 * flipped.sum()
+    assert (clf.label_issues_["is_label_issue"] & flipped).sum() > 0.7 * flipped.sum()
 
 
 def test_in_sample_probabilities_are_the_mean_over_the_models_trained_on_the_row():
@@ -297,7 +476,7 @@ def test_in_sample_blend_ranks_the_flipped_rows_better(estimator):
             clf = CleanLabelClassifier(
                 estimator, cv=2, in_sample_weight=weight, random_state=0
             ).fit(X, y_noisy)
-            auc[weight] = roc_auc_score(flipped, -clf.label_quality_)
+            auc[weight] = roc_auc_score(flipped, -clf.label_issues_["label_quality"])
         assert auc[0.5] > auc[0.0], (seed, auc)
 
 
@@ -313,12 +492,14 @@ def test_meta_estimator_flags_as_the_functions_do():
         )
         ranking = {"in_sample_proba": in_sample, "in_sample_weight": weight}
         np.testing.assert_allclose(
-            clf.label_quality_, label_quality_scores(y_noisy, proba, **ranking)
+            clf.label_issues_["label_quality"], label_quality_scores(y_noisy, proba, **ranking)
         )
         np.testing.assert_array_equal(
-            clf.label_issues_, find_label_issues(y_noisy, proba, **ranking)
+            clf.label_issues_["is_label_issue"], find_label_issues(y_noisy, proba, **ranking)
         )
         np.testing.assert_allclose(clf.noise_matrix_, estimate_noise_matrix(y_noisy, proba))
+        np.testing.assert_array_equal(clf.label_issues_["given_label"], y_noisy)
+        np.testing.assert_array_equal(clf.label_issues_["predicted_label"], proba.argmax(axis=1))
 
 
 def test_random_state_reproducible_and_global_rng_untouched():
@@ -328,11 +509,12 @@ def test_random_state_reproducible_and_global_rng_untouched():
     second = CleanLabelClassifier(random_state=3).fit(X, y_noisy)
     after = np.random.get_state()
     assert state[0] == after[0] and np.array_equal(state[1], after[1]) and state[2] == after[2]
-    np.testing.assert_array_equal(first.label_issues_, second.label_issues_)
-    np.testing.assert_array_equal(first.label_quality_, second.label_quality_)
+    for column in first.label_issues_:
+        np.testing.assert_array_equal(first.label_issues_[column], second.label_issues_[column])
     # Another seed gives other folds, hence other out-of-fold scores.
     other = CleanLabelClassifier(random_state=4).fit(X, y_noisy)
-    assert not np.array_equal(first.label_quality_, other.label_quality_)
+    quality = "label_quality"
+    assert not np.array_equal(first.label_issues_[quality], other.label_issues_[quality])
 
 
 def test_n_jobs_gives_the_same_result():
@@ -340,7 +522,9 @@ def test_n_jobs_gives_the_same_result():
     serial = CleanLabelClassifier(LinearSVC(), random_state=0).fit(X, y_noisy)
     with parallel_config(backend="threading"):  # threads: no process start-up in the test
         parallel = CleanLabelClassifier(LinearSVC(), random_state=0, n_jobs=2).fit(X, y_noisy)
-    np.testing.assert_allclose(serial.label_quality_, parallel.label_quality_)
+    np.testing.assert_allclose(
+        serial.label_issues_["label_quality"], parallel.label_issues_["label_quality"]
+    )
 
 
 def test_string_labels_pandas_and_pipeline():
@@ -356,7 +540,16 @@ def test_string_labels_pandas_and_pipeline():
     # The inner estimator receives the DataFrame (e.g. for a ColumnTransformer inside it).
     assert list(clf.estimator_.feature_names_in_) == list(X.columns)
     encoded = CleanLabelClassifier(random_state=0).fit(X.to_numpy(), y_noisy)
-    np.testing.assert_array_equal(clf.label_issues_, encoded.label_issues_)
+    np.testing.assert_array_equal(
+        clf.label_issues_["is_label_issue"], encoded.label_issues_["is_label_issue"]
+    )
+    # The table keeps the original labels and becomes a DataFrame as it is.
+    table = pd.DataFrame(clf.label_issues_)
+    assert list(table.columns) == [
+        "is_label_issue", "label_quality", "given_label", "predicted_label"
+    ]
+    np.testing.assert_array_equal(table["given_label"], y)
+    assert set(table["predicted_label"]) <= {"ant", "bee", "cat", "dog"}
 
 
 def test_grid_search_over_cv_method_and_inner_params():
@@ -380,11 +573,13 @@ def test_sample_weight_reaches_the_final_fit():
     clf = CleanLabelClassifier(LogisticRegression(), random_state=0)
     weighted = clone(clf).fit(X, y_noisy, sample_weight=weight)
     unweighted = clone(clf).fit(X, y_noisy)
-    kept = ~weighted.label_issues_
+    kept = ~weighted.label_issues_["is_label_issue"]
     reference = LogisticRegression().fit(X[kept], y_noisy[kept], sample_weight=weight[kept])
     np.testing.assert_allclose(weighted.estimator_.coef_, reference.coef_)
     # The weights also reach the out-of-fold fits, hence change the scores.
-    assert not np.allclose(weighted.label_quality_, unweighted.label_quality_)
+    assert not np.allclose(
+        weighted.label_issues_["label_quality"], unweighted.label_issues_["label_quality"]
+    )
 
 
 def test_sample_weight_with_metadata_routing():
@@ -468,6 +663,12 @@ def test_cv_larger_than_smallest_class():
     with pytest.raises(ValueError, match=r"cv=5 is larger than the smallest class of y, 2, "):
         CleanLabelClassifier().fit(X, y)
     CleanLabelClassifier(cv=3).fit(X, y)
+
+
+def test_empty_input_gives_the_empty_input_error():
+    # Before: "needs at least 2 classes in y; got 1 class" for an input without rows.
+    with pytest.raises(ValueError, match=r"Found array with 0 sample\(s\) \(shape=\(0, 4\)\)"):
+        CleanLabelClassifier().fit(np.empty((0, 4)), np.empty(0))
 
 
 def test_single_class_rejected():
@@ -568,13 +769,14 @@ def test_composes_with_lip_estimators_and_feeds_forward_correction():
     meta = CleanLabelClassifier(LIPMetaClassifier(LogisticRegression(), k=1), cv=3,
                                 random_state=0).fit(X, y_noisy)
     assert meta.estimator_.k_ == 1
-    assert meta.label_issues_[flipped].mean() > meta.label_issues_[~flipped].mean()
+    flagged = meta.label_issues_["is_label_issue"]
+    assert flagged[flipped].mean() > flagged[~flipped].mean()
     net = LIPClassifier(hidden_units=(16,), max_epochs=10, k=None, random_state=0)
     cleaned = CleanLabelClassifier(net, cv=2, random_state=0).fit(X, y_noisy)
     assert cleaned.predict(X).shape == y.shape
     # The estimated noise matrix is a valid forward-correction matrix for the network.
     forward = LIPClassifier(
         hidden_units=(16,), max_epochs=10, k=None, criterion="forward",
-        criterion_params={"transition_matrix": cleaned.noise_matrix_}, random_state=0,
+        criterion__transition_matrix=cleaned.noise_matrix_, random_state=0,
     ).fit(X, y_noisy)
     np.testing.assert_allclose(forward.transition_matrix_, cleaned.noise_matrix_)

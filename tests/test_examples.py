@@ -48,16 +48,65 @@ def test_plot_paper_analysis_quick_writes_its_results(tmp_path):
     assert "phi" in header.split(",") and rows
 
 
+def test_demo_default_is_fast_and_explains_each_row():
+    result = _run("examples/demo.py", timeout=300)
+    output = result.stdout
+    header = next(line for line in output.splitlines() if line.startswith("| seed"))
+    columns = [cell.strip() for cell in header.strip("|").split("|")]
+    for column in ["base", "base s", "+LIP", "k", "LIP step ms", "LIP fit s", "cleaned"]:
+        assert column in columns
+    assert any(column.startswith("validation") for column in columns)
+    rows = [line for line in output.splitlines() if line.startswith("| 0 ")]
+    assert len(rows) == 9  # one seed, 3 noise settings, 3 linear models; no network rows
+    assert "Where LIP or cleaning changed the result:" in output
+    assert "LIP left W unchanged in" in output
+    # one progress line per row, on stderr
+    assert [line for line in result.stderr.splitlines() if line.startswith("[")][-1].startswith(
+        "[9/9]"
+    )
+
+
 @pytest.mark.skipif(
     not RUN_SLOW,
-    reason="examples/demo.py takes about 2 min on 2 cores; set "
-    "SKLEARN_LIP_RUN_SLOW_EXAMPLES=1 to run it",
+    reason="examples/demo.py --full takes minutes; set SKLEARN_LIP_RUN_SLOW_EXAMPLES=1 to run it",
 )
-def test_demo_prints_its_table():
-    output = _run("examples/demo.py", timeout=600).stdout
-    assert "| noise" in output and "| cleaned |" in output
-    assert "LogisticRegression" in output
-    assert "In this run LIP changed" in output
+def test_demo_full_grid():
+    output = _run("examples/demo.py", "--full", timeout=3600).stdout
+    assert "| 2 " in output and "instance 30%" in output
+
+
+def test_figures_from_the_committed_results(tmp_path):
+    pytest.importorskip("pandas")
+    pytest.importorskip("matplotlib")
+    _run("-m", "benchmarks.figures", "--curves-only", "--outdir", str(tmp_path), timeout=180)
+    written = sorted(path.name for path in tmp_path.iterdir())
+    assert written == ["accuracy_vs_noise_linear.png", "accuracy_vs_noise_networks.png"]
+
+
+def test_every_figure_is_in_the_user_guide_and_made_by_the_figure_command():
+    from benchmarks.figures import CURVES
+
+    made = set(CURVES) | {
+        f"paper_analysis_{figure}.png" for figure in ("spectra", "phi_vs_k", "phi_heatmap")
+    }
+    images = {path.name for path in (ROOT / "docs" / "images").iterdir()}
+    assert images == made
+    guide = (ROOT / "docs" / "user_guide.rst").read_text()
+    referenced = set(re.findall(r"\.\. (?:image|figure):: images/(\S+)", guide))
+    assert referenced == images
+
+
+def test_figures_name_a_missing_benchmark_column(tmp_path, monkeypatch):
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("matplotlib")
+    from benchmarks import figures
+
+    pd.DataFrame({"dataset": ["digits"], "noise": ["symmetric"], "rate": [0.2]}).to_csv(
+        tmp_path / "neural_full.csv", index=False
+    )
+    monkeypatch.setattr(figures, "RESULTS", tmp_path)
+    with pytest.raises(ValueError, match=r"neural_full.csv lacks the column\(s\) \['seed', "):
+        figures.plot_networks(tmp_path / "out.png")
 
 
 def _literal_all(path):
