@@ -142,7 +142,7 @@ def _cell_rows(dataset, noise, rate, seed, criteria):
                 LIPClassifier(callbacks=[test_curves], **base), X_train, y_noisy
             )
             # The early-stopped network is the second-to-last one trained (the refit is last).
-            early_stopped_curve = test_curves.curves[-2] if default.refit else test_curves.curves[-1]
+            early_stopped_curve = test_curves.curves[-2 if default.refit else -1]
             cleaned, cleaned_s = _timed_fit(
                 CleanLabelClassifier(LIPClassifier(**base), cv=2, random_state=seed),
                 X_train,
@@ -191,7 +191,8 @@ def _converged_rows(dataset, noise, rate, seed):
         y_noisy = noisy_labels(noise, rate, X_train, y_train, seed)
         rows = []
         for name, params in CONVERGED.items():
-            clf, fit_s = _timed_fit(LIPClassifier(k=None, random_state=seed, **params), X_train, y_noisy)
+            clf = LIPClassifier(k=None, random_state=seed, **params)
+            clf, fit_s = _timed_fit(clf, X_train, y_noisy)
             rows.append(
                 dict(
                     dataset=dataset,
@@ -275,7 +276,8 @@ def _conclusions(defaults, raw):
         f"{points.default:.1f}, oracle stop {points.oracle_stop:.1f}, cleaned "
         f"{points.cleaned:.1f}.",
     ]
-    by_data = 100 * raw.groupby("dataset", sort=False)[["memorising", "default", "oracle_stop"]].mean()
+    columns = ["memorising", "default", "oracle_stop"]
+    by_data = 100 * raw.groupby("dataset", sort=False)[columns].mean()
     for dataset, row in by_data.iterrows():
         lines.append(
             f"- {dataset}: default {row.default:.1f} vs memorising {row.memorising:.1f} "

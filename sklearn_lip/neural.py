@@ -91,7 +91,14 @@ PARTIAL_LABEL_CRITERIA = {"cc": ClassifierConsistentLoss, "proden": ProdenLoss}
 #: Prefixes of the skorch-style parameters ``<prefix>__<name>`` that LIPClassifier accepts.
 #: ``module__*`` and ``criterion__*`` build the module and the loss here; the others go to the
 #: skorch net unchanged.
-SKORCH_PREFIXES = ("module", "criterion", "optimizer", "callbacks", "iterator_train", "iterator_valid")
+SKORCH_PREFIXES = (
+    "module",
+    "criterion",
+    "optimizer",
+    "callbacks",
+    "iterator_train",
+    "iterator_valid",
+)
 
 
 def _is_skorch_param(name):
@@ -1018,7 +1025,8 @@ class LIPClassifier(ClassifierMixin, BaseEstimator):
         validates k.
         """
         if training.held_out is not None:
-            net, train, held_out = training.validation_net, training.validation_rows, training.held_out
+            net, train = training.validation_net, training.validation_rows
+            held_out = training.held_out
         elif self.early_stopping:
             return  # too few rows to hold out
         else:
