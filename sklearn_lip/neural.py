@@ -287,14 +287,15 @@ class _HeldOutMonitor(Callback):
     """Scores every epoch on held-out rows and stops when they stop improving.
 
     Records ``valid_acc`` (weighted accuracy against the held-out rows' *noisy* labels, or
-    membership in their candidate sets) in the history beside skorch's ``valid_loss``. An epoch
-    is better when its accuracy is higher, or equal with a lower loss; training stops after
-    ``patience`` epochs without a better one (skorch's ``KeyboardInterrupt`` convention), and
-    with ``restore_best`` the best epoch's weights are loaded at the end of training.
+    membership in their candidate sets) in the history beside skorch's ``valid_loss``, from
+    the predictions of skorch's own validation pass (its batches follow the rows' order). An
+    epoch is better when its accuracy is higher, or equal with a lower loss; training stops
+    after ``patience`` epochs without a better one (skorch's ``KeyboardInterrupt``
+    convention), and with ``restore_best`` the best epoch's weights are loaded at the end of
+    training.
     """
 
-    def __init__(self, X, hits, weight, patience, restore_best):
-        self.X = X
+    def __init__(self, hits, weight, patience, restore_best):
         self.hits = hits
         self.weight = weight
         self.patience = patience
@@ -304,9 +305,15 @@ class _HeldOutMonitor(Callback):
         self.best_key_, self.best_epoch_, self.best_state_ = None, None, None
         self.misses_, self.stopped_ = 0, False
 
+    def on_epoch_begin(self, net, **kwargs):
+        self.predicted_ = []
+
+    def on_batch_end(self, net, batch=None, training=False, y_pred=None, **kwargs):
+        if not training:
+            self.predicted_.append(y_pred.argmax(dim=1).cpu().numpy())
+
     def on_epoch_end(self, net, **kwargs):
-        with _own_torch_rng():
-            predicted = net.forward(self.X, training=False).argmax(dim=1).numpy()
+        predicted = np.concatenate(self.predicted_)
         right = self.hits[np.arange(len(predicted)), predicted]
         accuracy = float(np.average(right, weights=self.weight))
         net.history.record("valid_acc", accuracy)
@@ -916,7 +923,6 @@ class LIPClassifier(ClassifierMixin, BaseEstimator):
         if held_out is not None:
             train_split = predefined_split(Dataset(*_net_data(task, held_out)))
             monitor = _HeldOutMonitor(
-                task.X[held_out],
                 task.hits[held_out],
                 task.weight[held_out],
                 self.n_iter_no_change,
@@ -964,20 +970,23 @@ class LIPClassifier(ClassifierMixin, BaseEstimator):
 
     def _fit_network(self, task, rows, role):
         """Train on ``rows`` under the early-stopping policy; see :class:`_Training`."""
-        if not self.early_stopping:
-            net = self._train(task, rows, f"{role}: {len(rows)} rows, {self.max_epochs} epochs")
-            return _Training(net, rows, None, None, None, None, "early_stopping=False")
-        split = _holdout(rows, task.strata, self.validation_fraction, task.split_seed)
+        split = None
+        if self.early_stopping:
+            split = _holdout(rows, task.strata, self.validation_fraction, task.split_seed)
         if split is None:
-            warnings.warn(
-                f"early_stopping holds out validation_fraction={self.validation_fraction} of "
-                f"the {len(rows)} rows, which needs at least 2 rows of every class; training "
-                f"the {role} on every row for max_epochs={self.max_epochs} epochs instead.",
-                EarlyStoppingSkippedWarning,
-                stacklevel=3,
-            )
+            reason = "early_stopping=False"
+            if self.early_stopping:
+                reason = "too few rows to hold out"
+                warnings.warn(
+                    f"early_stopping holds out validation_fraction={self.validation_fraction} "
+                    f"of the {len(rows)} rows, which needs at least 2 rows of every class; "
+                    f"training the {role} on every row for max_epochs={self.max_epochs} epochs "
+                    "instead.",
+                    EarlyStoppingSkippedWarning,
+                    stacklevel=3,
+                )
             net = self._train(task, rows, f"{role}: {len(rows)} rows, {self.max_epochs} epochs")
-            return _Training(net, rows, None, None, None, None, "too few rows to hold out")
+            return _Training(net, rows, None, None, None, None, reason)
         kept, held_out = split
         network = "early-stopped network" if self.refit else role
         net = self._train(
