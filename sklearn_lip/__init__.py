@@ -7,7 +7,6 @@ singular components and re-fits the singular values of the rest on the training 
 
 # SPDX-License-Identifier: BSD-3-Clause
 
-from ._dask import fit_lip_dask
 from ._head import LIPSkippedWarning
 from ._lip import lip_refine
 from .cleaning import (
@@ -18,7 +17,7 @@ from .cleaning import (
     find_label_issues,
     label_quality_scores,
 )
-from .meta import LIPMetaClassifier
+from .meta import LIPMetaClassifier, fit_lip_dask
 from .noise import (
     InstanceDependentNoise,
     NoisyLabelClassifier,

@@ -15,7 +15,8 @@ from numbers import Integral, Real
 import numpy as np
 from scipy.stats import norm
 
-from ._lip import LAP_MODES, LAPStatistics, _project_rows
+from ._lip import LAP_MODES, LAPStatistics
+from ._row_sums import project_rows
 
 __all__ = [
     "DEFAULT_LAP",
@@ -23,14 +24,13 @@ __all__ = [
     "HeadFit",
     "LIPSkippedWarning",
     "candidate_ks",
+    "candidate_list",
     "fit_head",
     "label_targets",
 ]
 
-#: LAP mode that ``lap="auto"`` picks for each loss family, from benchmarks/bench_core.py
-#: (see LIPMetaClassifier's docstring for the numbers behind each choice), and for network
-#: heads from benchmarks/bench_neural.py: with k chosen on clean test labels (an upper bound),
-#: "log" averaged +0.16 points, "paper" -2.51 and "scaled" -9.64 (neural_full.md, 240 fits).
+#: LAP mode that ``lap="auto"`` picks for each loss family and for network heads: the re-fit
+#: that is well posed for the loss (the user guide gives the measurements behind each choice).
 DEFAULT_LAP = {"log": "paper", "squared": "paper", "margin": "scaled", "network": "log"}
 
 #: Target values (negative, positive) each loss family was fitted to: logistic models fit 0/1
@@ -76,8 +76,8 @@ def candidate_ks(rank, max_candidates=32):
 
     Every k for small ranks; otherwise about ``max_candidates`` values spread both linearly and
     geometrically, so that both small and large k are tried. 32 rather than 16: on 100-class
-    tasks the useful k lie in a narrow band just above the signal's rank (see
-    ``benchmarks/bench_core.py``), which a coarse grid steps over; scoring a candidate costs one
+    tasks the useful k lie in a narrow band just above the signal's rank (the user guide's k-rule
+    measurements), which a coarse grid steps over; scoring a candidate costs one
     product of the held-out projection, far less than the fold fits.
     """
     if rank < 2:
@@ -91,7 +91,7 @@ def candidate_ks(rank, max_candidates=32):
     return sorted({int(round(v)) for v in grid})
 
 
-def _candidate_list(k):
+def candidate_list(k):
     """A list ``k`` of candidates as a list, or a ``ValueError`` if empty or not integers."""
     values = list(k)
     if not values:
@@ -178,7 +178,7 @@ def _fold_correctness(fold, candidates, lap, fit_intercept, head_stats):
             fit_intercept=fit_intercept,
             keep_projections=lap == "log",
         )
-    Z_val = _project_rows(fold.X_val, slice(None), stats.U, fit_intercept)
+    Z_val = project_rows(fold.X_val, slice(None), stats.U, fit_intercept)
     Y_val = np.asarray(fold.Y_val)
     rows = np.arange(Y_val.shape[0])
 
@@ -315,7 +315,7 @@ def fit_head(
     if lap not in LAP_MODES:
         raise ValueError(f"lap must be one of {LAP_MODES}; got {lap!r}.")
     if k is not None and not isinstance(k, (str, Real)):
-        k = _candidate_list(k)
+        k = candidate_list(k)
     stats = LAPStatistics(
         W,
         X,

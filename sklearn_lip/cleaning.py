@@ -25,34 +25,21 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy.special import softmax, xlogy
-from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
-from sklearn.linear_model import LogisticRegression
+from sklearn.base import clone
 from sklearn.model_selection import StratifiedKFold, check_cv
 from sklearn.utils import (
     _safe_indexing,
     check_array,
     check_random_state,
     column_or_1d,
-    get_tags,
     indexable,
 )
-from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.parallel import Parallel, delayed
-from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validate_data
+from sklearn.utils.validation import validate_data
 
-from ._compat import (
-    HasMethods,
-    Interval,
-    MetadataRouter,
-    MethodMapping,
-    StrOptions,
-    _fit_context,
-    _raise_for_params,
-    _routing_enabled,
-    process_routing,
-)
-from ._utils import estimator_has
+from ._base import BaseWrappingClassifier
+from ._compat import HasMethods, Interval, StrOptions, _fit_context
 
 __all__ = [
     "CleanLabelClassifier",
@@ -941,7 +928,7 @@ def _out_of_fold_proba(estimator, X, y, classes, splits, params, n_jobs, in_samp
     return proba, in_sample_proba
 
 
-class CleanLabelClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
+class CleanLabelClassifier(BaseWrappingClassifier):
     """Classifier that flags likely label issues with confident learning and trains without them.
 
     ``fit`` computes out-of-fold predicted probabilities of ``estimator`` (stratified K folds),
@@ -1100,9 +1087,6 @@ class CleanLabelClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         self.random_state = random_state
         self.n_jobs = n_jobs
 
-    def _get_estimator(self):
-        return LogisticRegression() if self.estimator is None else self.estimator
-
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_weight=None, **fit_params):
         """Flag label issues from out-of-fold probabilities and fit on the kept rows.
@@ -1130,7 +1114,6 @@ class CleanLabelClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         self : object
             Fitted estimator.
         """
-        _raise_for_params(fit_params, self, "fit")
         X, y = validate_data(self, X, y, skip_check_array=True)
         y = column_or_1d(y, warn=True)
         check_classification_targets(y)
@@ -1147,7 +1130,7 @@ class CleanLabelClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         if len(self.classes_) < 2:
             raise ValueError(f"{type(self).__name__} needs at least 2 classes in y; got 1 class.")
         estimator = self._get_estimator()
-        params = self._inner_fit_params(estimator, sample_weight, fit_params)
+        params = self._inner_fit_params(sample_weight, fit_params)
 
         rng = check_random_state(self.random_state)
         if isinstance(self.cv, Integral):
@@ -1182,106 +1165,3 @@ class CleanLabelClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         }
         self.estimator_ = _fit_rows(estimator, X, y, np.flatnonzero(~issues), params)
         return self
-
-    def _inner_fit_params(self, estimator, sample_weight, fit_params):
-        """The metadata for the fits of ``estimator`` (routed when routing is enabled)."""
-        if _routing_enabled():
-            if sample_weight is not None:
-                fit_params["sample_weight"] = sample_weight
-            return process_routing(self, "fit", **fit_params)["estimator"]["fit"]
-        if sample_weight is None:
-            return {}
-        if not has_fit_parameter(estimator, "sample_weight"):
-            raise ValueError(
-                f"{type(estimator).__name__} does not accept sample_weight in fit, so "
-                f"{type(self).__name__} cannot pass it on."
-            )
-        return {"sample_weight": sample_weight}
-
-    def predict(self, X):
-        """Predict class labels with the estimator fitted on the kept rows.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Input data.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predicted class labels.
-        """
-        check_is_fitted(self)
-        return self.estimator_.predict(X)
-
-    @available_if(estimator_has("predict_proba"))
-    def predict_proba(self, X):
-        """Predict class probabilities with the estimator fitted on the kept rows.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Input data.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Class probabilities, columns in the order of ``classes_``.
-        """
-        check_is_fitted(self)
-        return self.estimator_.predict_proba(X)
-
-    @available_if(estimator_has("predict_log_proba"))
-    def predict_log_proba(self, X):
-        """Predict class log-probabilities with the estimator fitted on the kept rows.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Input data.
-
-        Returns
-        -------
-        log_proba : ndarray of shape (n_samples, n_classes)
-            Class log-probabilities, columns in the order of ``classes_``.
-        """
-        check_is_fitted(self)
-        return self.estimator_.predict_log_proba(X)
-
-    @available_if(estimator_has("decision_function"))
-    def decision_function(self, X):
-        """Decision scores of the estimator fitted on the kept rows.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Input data.
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
-            Decision scores, as returned by ``estimator_.decision_function``.
-        """
-        check_is_fitted(self)
-        return self.estimator_.decision_function(X)
-
-    def get_metadata_routing(self):
-        """Get metadata routing of this object.
-
-        Returns
-        -------
-        routing : MetadataRouter
-            A :class:`~sklearn.utils.metadata_routing.MetadataRouter` routing ``fit``
-            metadata to every fit of ``estimator``.
-        """
-        return MetadataRouter(owner=self).add(
-            estimator=self._get_estimator(),
-            method_mapping=MethodMapping().add(caller="fit", callee="fit"),
-        )
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        inner = get_tags(self._get_estimator())
-        tags.input_tags.sparse = inner.input_tags.sparse
-        tags.input_tags.allow_nan = inner.input_tags.allow_nan
-        return tags

@@ -3,12 +3,12 @@
 # Authors: sklearn-lip developers
 # SPDX-License-Identifier: BSD-3-Clause
 
-import warnings
+from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
 from scipy.special import log_softmax
-from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
+from sklearn.base import clone
 from sklearn.linear_model import (
     LogisticRegression,
     LogisticRegressionCV,
@@ -16,31 +16,25 @@ from sklearn.linear_model import (
     RidgeClassifierCV,
 )
 from sklearn.model_selection import StratifiedKFold, check_cv
-from sklearn.utils import check_random_state, get_tags
+from sklearn.utils import check_random_state
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import (
-    check_is_fitted,
-    has_fit_parameter,
-    validate_data,
-)
+from sklearn.utils.validation import check_is_fitted, validate_data
 
+from . import _dask
+from ._base import BaseWrappingClassifier, wrapped_estimator
 from ._compat import (
     HasMethods,
     Interval,
-    MetadataRouter,
-    MethodMapping,
     StrOptions,
     _check_method_params,
     _fit_context,
-    _routing_enabled,
-    process_routing,
 )
-from ._head import DEFAULT_LAP, Fold, _candidate_list, fit_head, label_targets
-from ._utils import wrapped_estimator
+from ._head import DEFAULT_LAP, Fold, candidate_list, fit_head, label_targets
+from ._row_sums import is_dask
 
-__all__ = ["LIPMetaClassifier", "loss_family"]
+__all__ = ["LIPMetaClassifier", "fit_lip_dask", "loss_family"]
 
 
 def loss_family(estimator):
@@ -75,7 +69,7 @@ def _softmax_available(self):
     return loss_family(inner) == "log" and hasattr(inner, "predict_proba")
 
 
-class LIPMetaClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
+class LIPMetaClassifier(BaseWrappingClassifier):
     """Add LIP to any linear classifier that exposes ``coef_`` and ``intercept_``.
 
     Fits a clone of ``estimator``, then refines its weight matrix
@@ -108,15 +102,13 @@ class LIPMetaClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         - None: no LIP; the base estimator's weights (a baseline for grid searches).
     lap : {"auto", "paper", "scaled", "log"}, default="auto"
         How the lower singular values are re-fitted (see :func:`~sklearn_lip.lip_refine`).
-        ``"auto"`` picks per loss family of ``estimator`` (see :func:`loss_family`); in
-        ``benchmarks/results/core_quick.md`` (digits, wine, vowel and segment, 20/40%
-        symmetric and 30% pair noise, 3 seeds, k="auto") every mode stayed within +0.0011 of
-        the base on average, so the choice rests on which re-fit is well posed for the loss:
+        ``"auto"`` picks per loss family of ``estimator`` (see :func:`loss_family`) the re-fit
+        that is well posed for its loss (the user guide gives the measurements):
 
         - log-loss models (``LogisticRegression``, ``SGDClassifier(loss="log_loss")``):
           ``"paper"``. On logit-scale weights the re-fitted lower values are small, so this acts
           as a validated low-rank truncation; validation leaves W unchanged where truncation
-          does not help (it did not help in any of our cells).
+          does not help.
         - squared-loss models (``RidgeClassifier``): ``"paper"``, which is exact least
           squares on the -1/+1 targets these models fit.
         - margin models (``LinearSVC``, ``Perceptron``, hinge ``SGDClassifier``): ``"scaled"``,
@@ -231,9 +223,6 @@ class LIPMetaClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         self.significance = significance
         self.random_state = random_state
 
-    def _get_estimator(self):
-        return LogisticRegression() if self.estimator is None else self.estimator
-
     @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y, sample_weight=None, **fit_params):
         """Fit the estimator, then refine its weights with LIP.
@@ -245,24 +234,22 @@ class LIPMetaClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         y : array-like of shape (n_samples,)
             Target labels (possibly noisy).
         sample_weight : array-like of shape (n_samples,), default=None
-            Row weights, used by the LIP re-fit and passed to ``estimator.fit`` when it accepts
-            them (or when routed, with metadata routing enabled).
+            Row weights, used by the LIP re-fit and passed to ``estimator.fit`` (a
+            ``ValueError`` when it does not accept them; with metadata routing, as requested).
         **fit_params : dict
-            Further parameters for ``estimator.fit``. With ``enable_metadata_routing=True``
-            they are routed according to the estimator's requests.
+            Further metadata for ``estimator.fit``.
 
-            Only available if `enable_metadata_routing=True` for routed parameters.
+            Only available if `enable_metadata_routing=True`. See the
+            :ref:`Metadata Routing User Guide <metadata_routing>` for more details.
 
         Returns
         -------
         self : object
             Fitted estimator.
         """
-        X, y = validate_data(
-            self, X, y, accept_sparse=["csr", "csc"], ensure_all_finite=False
-        )
+        X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], ensure_all_finite=False)
         check_classification_targets(y)
-        self.classes_, y_indices = np.unique(y, return_inverse=True)
+        self.classes_ = np.unique(y)
         if len(self.classes_) < 2:
             raise ValueError(
                 f"LIPMetaClassifier needs samples of at least 2 classes; got one class: "
@@ -270,37 +257,81 @@ class LIPMetaClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             )
         if sample_weight is not None:
             sample_weight = np.asarray(sample_weight, dtype=np.float64)
-        k = self.k if self.k is None or isinstance(self.k, (str, Real)) else list(self.k)
-        if isinstance(k, list):
-            k = _candidate_list(k)  # an empty or non-integer list fails before any fit
+        k = self._k_candidates()  # an empty or non-integer list fails before any fit
         base = self._get_estimator()
-        inner_params = self._inner_fit_params(base, sample_weight, fit_params)
+        inner_params = self._inner_fit_params(sample_weight, fit_params)
 
         self.estimator_ = clone(base).fit(X, y, **inner_params)
+        W, targets = self._weights_and_targets()
+        Y = targets(y)
+        folds = self._folds(base, X, y, Y, inner_params)
+        return self._refine(W, X, Y, k, folds, sample_weight)
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def _fit_dask(self, X, y, validation, fit_params):
+        """:meth:`fit` on Dask arrays, out of core: the code path of :func:`fit_lip_dask`."""
+        _dask.import_dask()
+        if not (is_dask(X) and is_dask(y)):
+            raise TypeError(
+                f"fit_lip_dask needs Dask arrays X and y; got {type(X).__name__} and "
+                f"{type(y).__name__}. Use LIPMetaClassifier.fit for data in memory."
+            )
+        k = self._k_candidates()
+        validated = isinstance(k, (str, list))
+        if validated and validation is None:
+            raise ValueError(
+                f"k={self.k!r} is chosen on held-out rows: pass validation=(X_val, y_val), "
+                "or an int or float k."
+            )
+        self.n_features_in_ = X.shape[1]
+        vars(self).pop("feature_names_in_", None)  # Dask arrays carry no feature names
+        self.estimator_ = clone(self._get_estimator()).fit(X, y, **fit_params)
+        self.classes_ = np.asarray(self.estimator_.classes_)
+        W, targets = self._weights_and_targets()
+        Y = y.map_blocks(targets, new_axis=1, chunks=(y.chunks[0], (W.shape[1],)), dtype=np.float64)
+        folds = None
+        if validated:
+            X_val, y_val = validation
+            # The held-out block validates the final head itself: one pass over X serves both.
+            folds = [Fold(None, None, None, X_val=X_val, Y_val=targets(np.asarray(y_val)))]
+        return self._refine(W, X, Y, k, folds, sample_weight=None)
+
+    def _k_candidates(self):
+        """``k`` as :func:`~sklearn_lip._head.fit_head` takes it: a list-like becomes a checked list."""
+        if self.k is None or isinstance(self.k, (str, Real)):
+            return self.k
+        return candidate_list(self.k)
+
+    def _weights_and_targets(self):
+        """The fitted ``estimator_``'s weights, and the function that makes LAP's target rows.
+
+        Sets ``lap_`` from the loss family of ``estimator_``.
+        """
         W = self._weights_of(self.estimator_)
         family = loss_family(self.estimator_)
         self.lap_ = DEFAULT_LAP[family] if self.lap == "auto" else self.lap
-        Y = label_targets(y_indices, len(self.classes_), family, self.lap_)
-        if W.shape[1] == 1:  # binary coef_: one score column for the positive class
-            Y = Y[:, 1:]
+        targets = partial(
+            _label_rows,
+            classes=self.classes_,
+            family=family,
+            lap=self.lap_,
+            binary=W.shape[1] == 1,
+        )
+        return W, targets
+
+    def _refine(self, W, X, Y, k, folds, sample_weight):
+        """Refine ``W`` with :func:`~sklearn_lip._head.fit_head`, store the result; ``self``."""
         head = fit_head(
             W,
             X,
             Y,
             k=k,
             lap=self.lap_,
-            folds=self._folds(base, X, y, Y, inner_params),
+            folds=folds,
             sample_weight=sample_weight,
             fit_intercept=True,
             significance=self.significance,
         )
-        return self._store_head(head)
-
-    def _store_head(self, head):
-        """Store the base and refined weights of a fitted ``estimator_``; returns ``self``.
-
-        Shared with :func:`sklearn_lip._dask.fit_lip_dask`, which fits on Dask arrays.
-        """
         self.raw_coef_ = self.estimator_.coef_
         self.raw_intercept_ = np.broadcast_to(
             self.estimator_.intercept_, (head.coef.shape[1],)
@@ -313,23 +344,6 @@ class LIPMetaClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         self.validation_scores_ = head.validation_scores
         self.validation_z_ = head.validation_z
         return self
-
-    def _inner_fit_params(self, base, sample_weight, fit_params):
-        """Parameters for ``estimator.fit``: routed, or ``sample_weight`` where supported."""
-        if _routing_enabled():
-            routed = process_routing(self, "fit", sample_weight=sample_weight, **fit_params)
-            return dict(routed.estimator.fit)
-        inner_params = dict(fit_params)
-        if sample_weight is not None:
-            if has_fit_parameter(base, "sample_weight"):
-                inner_params["sample_weight"] = sample_weight
-            else:
-                warnings.warn(
-                    f"{type(base).__name__} does not accept sample_weight; it is used only "
-                    "by the LIP re-fit.",
-                    UserWarning,
-                )
-        return inner_params
 
     def _weights_of(self, fitted):
         """``[coef_.T; intercept_]`` of a fitted inner estimator, features x classes."""
@@ -457,25 +471,104 @@ class LIPMetaClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         return np.exp(self.predict_log_proba(X))
 
     def get_metadata_routing(self):
-        """Get metadata routing of this object.
+        """Get the metadata routing of this object.
 
         Returns
         -------
         routing : MetadataRouter
             ``sample_weight`` is consumed by the LIP re-fit and routed to ``estimator.fit``.
         """
-        return (
-            MetadataRouter(owner=self)
-            .add_self_request(self)
-            .add(
-                estimator=self._get_estimator(),
-                method_mapping=MethodMapping().add(caller="fit", callee="fit"),
-            )
-        )
+        return super().get_metadata_routing().add_self_request(self)
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        inner = get_tags(self._get_estimator())
-        tags.input_tags.sparse = inner.input_tags.sparse
-        tags.input_tags.allow_nan = inner.input_tags.allow_nan
-        return tags
+
+def _label_rows(y, classes, family, lap, binary):
+    """Target rows of a block of labels, on the scale of the base model's loss family.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,)
+        Labels, each one of ``classes``.
+    classes : ndarray of shape (n_classes,)
+        Sorted class labels of the fitted estimator.
+    family : {"log", "squared", "margin"}
+        Loss family of the base model (:func:`loss_family`).
+    lap : {"paper", "scaled", "log"}
+        Resolved LAP mode.
+    binary : bool
+        Whether the weights have a single score column (binary ``coef_``); the rows then keep
+        the positive class's column only.
+
+    Returns
+    -------
+    Y : ndarray of shape (n_samples, n_classes) or (n_samples, 1)
+        Target rows for :func:`~sklearn_lip._head.fit_head`.
+    """
+    indices = np.minimum(np.searchsorted(classes, y), len(classes) - 1)
+    if not np.array_equal(classes[indices], y):
+        unknown = np.setdiff1d(y, classes)[:5].tolist()
+        raise ValueError(f"y has labels {unknown} that are not in classes_ {classes.tolist()}.")
+    Y = label_targets(indices, len(classes), family, lap)
+    return Y[:, 1:] if binary else Y
+
+
+def fit_lip_dask(classifier, X, y, *, validation=None, **fit_params):
+    """Fit a :class:`~sklearn_lip.LIPMetaClassifier` on Dask arrays, out of core.
+
+    The recipe for data that does not fit in memory: the base estimator trains on the Dask
+    arrays itself (``dask_ml.wrappers.Incremental`` calls ``partial_fit`` block by block),
+    ``k`` is chosen on a held-out block, and the LIP statistics are Dask reductions over ``X``.
+    ``X`` is never brought into memory; what comes back is the weights, ``X_val``'s projection
+    (``n_val x min(q, l)``) and ``y_val``.
+
+    Passes over ``X``: the base estimator's (one per ``Incremental.fit``), then one for the
+    LIP statistics, whether ``k`` is given or validated (the held-out comparison and the final
+    refinement share them; the ``"log"`` mode keeps ``n x (min(q, l) + l)`` floats on the
+    workers).
+
+    Parameters
+    ----------
+    classifier : LIPMetaClassifier
+        Fitted in place, as by ``classifier.fit``. Its ``estimator`` must train on Dask arrays
+        without materializing them, e.g. ``Incremental(SGDClassifier(loss="log_loss"))``.
+        ``k``, ``lap`` and ``significance`` mean what they mean for ``fit``; ``cv`` and
+        ``random_state`` are not used: a validated ``k`` (``"auto"`` or a list) is compared
+        with the unchanged weights on ``validation``.
+    X : dask array of shape (n_samples, n_features)
+        Training features (NumPy or SciPy sparse blocks).
+    y : dask array of shape (n_samples,)
+        Training labels, chunked like the rows of ``X``.
+    validation : tuple of (X_val, y_val), default=None
+        Held-out rows, disjoint from ``X``, that choose ``k`` when it is validated (required
+        then). Dask or NumPy arrays; sized for memory, as only their projection is computed.
+    **fit_params : dict
+        Passed to ``estimator.fit``, e.g. ``classes=`` for ``Incremental``.
+
+    Returns
+    -------
+    classifier : LIPMetaClassifier
+        The fitted classifier; ``classes_`` comes from the fitted base estimator. Predict on
+        NumPy blocks, or on Dask arrays through ``dask_ml.wrappers.ParallelPostFit``.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> import numpy as np
+    >>> from dask_ml.wrappers import Incremental
+    >>> from sklearn.linear_model import SGDClassifier
+    >>> from sklearn_lip import LIPMetaClassifier, fit_lip_dask
+    >>> rng = np.random.RandomState(0)
+    >>> centers = rng.normal(scale=3, size=(4, 5))
+    >>> y_all = rng.randint(0, 4, 1200)
+    >>> X_all = centers[y_all] + rng.normal(size=(1200, 5))
+    >>> X, y = da.from_array(X_all, chunks=300), da.from_array(y_all, chunks=300)
+    >>> base = Incremental(SGDClassifier(loss="log_loss", random_state=0), shuffle_blocks=False)
+    >>> clf = fit_lip_dask(LIPMetaClassifier(base, k="auto"), X[:900], y[:900],
+    ...                    classes=np.arange(4), validation=(X[900:], y[900:]))
+    >>> clf.lap_, clf.coef_.shape
+    ('paper', (4, 5))
+    >>> {k: round(score, 2) for k, score in clf.validation_scores_.items()}
+    {'unchanged': 0.96, 1: 0.44, 2: 0.61, 3: 0.91}
+    >>> print(clf.k_)  # no k beat the unchanged weights on the held-out block
+    None
+    """
+    return classifier._fit_dask(X, y, validation, fit_params)

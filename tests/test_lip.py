@@ -5,7 +5,7 @@ import pytest
 from scipy import optimize, sparse
 from scipy.special import log_softmax
 
-from sklearn_lip import _lip, lip_refine
+from sklearn_lip import _row_sums, lip_refine
 from sklearn_lip._lip import LAPStatistics
 
 
@@ -240,7 +240,7 @@ def very_sparse(problem):
     W, X, Y, y = problem
     mask = np.random.RandomState(4).rand(*X.shape) < 0.12
     X = sparse.csr_matrix(X * mask)
-    assert _lip._use_gram(X, W.shape[1])
+    assert _row_sums._use_gram(X, W.shape[1])
     return W, X, Y, y
 
 
@@ -323,7 +323,7 @@ def test_gram_form_equals_the_projection(
     weights = np.random.RandomState(5).uniform(0.2, 3, X.shape[0]) if weighted else None
     kwargs = {"fit_intercept": fit_intercept, "sample_weight": weights, "lap": "scaled"}
     gram = lip_refine(W, X, labels, 2, **kwargs)
-    monkeypatch.setattr(_lip, "_use_gram", lambda X, n_components: False)
+    monkeypatch.setattr(_row_sums, "_use_gram", lambda X, n_components: False)
     projected = lip_refine(W, X, labels, 2, **kwargs)
     dense = lip_refine(W, X.toarray(), labels, 2, **kwargs)
     np.testing.assert_allclose(gram, projected, rtol=1e-10, atol=1e-12)

@@ -216,7 +216,8 @@ def test_sample_weight_reaches_inner_fit_and_refit(data):
     rows = np.repeat(np.arange(len(y)), weights.astype(int))
     repeated = LIPMetaClassifier(RidgeClassifier(), k=2).fit(X[rows], y[rows])
     np.testing.assert_allclose(weighted.coef_, repeated.coef_, rtol=1e-8, atol=1e-10)
-    with pytest.warns(UserWarning, match="does not accept sample_weight"):
+    # The wrapping classifiers' one policy: weights the inner fit cannot take are an error.
+    with pytest.raises(ValueError, match="PerceptronWithoutWeights does not accept sample_weight"):
         LIPMetaClassifier(PerceptronWithoutWeights(), k=2).fit(X, y, sample_weight=weights)
 
 

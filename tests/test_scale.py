@@ -11,16 +11,16 @@ import pytest
 from scipy import sparse
 from sklearn.linear_model import SGDClassifier
 
-from sklearn_lip import LIPMetaClassifier, lip_refine
+from sklearn_lip import LIPMetaClassifier, fit_lip_dask, lip_refine
 from sklearn_lip._head import Fold, fit_head, label_targets
-from sklearn_lip.meta import loss_family
+from sklearn_lip.meta import _label_rows, loss_family
 
 da = pytest.importorskip("dask.array")
 dask = pytest.importorskip("dask")
 distributed = pytest.importorskip("distributed")
 wrappers = pytest.importorskip("dask_ml.wrappers")
 
-from sklearn_lip._dask import _label_rows, fit_lip_dask, lap_sums_dask
+from sklearn_lip._dask import lap_sums_dask
 
 LAPS = ["paper", "scaled", "log"]
 
