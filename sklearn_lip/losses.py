@@ -69,12 +69,24 @@ class _RowLoss(nn.Module):
 class CrossEntropy(_RowLoss):
     """Multinomial cross-entropy, ``-log p_y`` with ``p = softmax(input)``.
 
+    The baseline criterion for class-index targets, and ``criterion="ce"`` of
+    :class:`~sklearn_lip.neural.LIPClassifier`. It takes no constructor arguments. Call it as
+    ``loss(input, target, sample_weight=None)``: logits of shape (batch, n_classes), class
+    indices of shape (batch,), and optional row weights.
+
     Examples
     --------
     >>> import torch
     >>> from sklearn_lip.losses import CrossEntropy
     >>> loss = CrossEntropy()(torch.zeros(2, 4), torch.tensor([0, 3]))
-    >>> round(loss.item(), 4)  # log(4)
+    >>> round(float(loss), 4)  # log(4): uniform probabilities over 4 classes
+    1.3863
+
+    A row weight multiplies that row's loss before the batch mean:
+
+    >>> weights = torch.tensor([2.0, 0.0])
+    >>> loss = CrossEntropy()(torch.zeros(2, 4), torch.tensor([0, 3]), sample_weight=weights)
+    >>> round(float(loss), 4)  # (2 log(4) + 0) / 2
     1.3863
     """
 
@@ -91,13 +103,24 @@ class LabelSmoothingCrossEntropy(_RowLoss):
     Parameters
     ----------
     smoothing : float in [0, 1), default=0.1
-        Probability mass spread uniformly over all classes.
+        Probability mass spread uniformly over all classes. 0 gives the cross-entropy.
 
     References
     ----------
-    .. [1] C. Szegedy et al., "Rethinking the Inception Architecture for Computer Vision",
-           CVPR 2016.
-    .. [2] M. Lukasik et al., "Does label smoothing mitigate label noise?", ICML 2020.
+    .. [1] C. Szegedy, V. Vanhoucke, S. Ioffe, J. Shlens, Z. Wojna, "Rethinking the Inception
+           Architecture for Computer Vision", CVPR 2016.
+    .. [2] M. Lukasik, S. Bhojanapalli, A. K. Menon, S. Kumar, "Does label smoothing mitigate
+           label noise?", ICML 2020.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_lip.losses import LabelSmoothingCrossEntropy
+    >>> logits, target = torch.tensor([[2.0, 0.0, 0.0]]), torch.tensor([0])
+    >>> round(float(LabelSmoothingCrossEntropy(smoothing=0.0)(logits, target)), 4)  # -log p_0
+    0.2395
+    >>> round(float(LabelSmoothingCrossEntropy(smoothing=0.1)(logits, target)), 4)
+    0.3729
     """
 
     def __init__(self, smoothing=0.1):
@@ -119,12 +142,23 @@ class GeneralizedCrossEntropy(_RowLoss):
     Parameters
     ----------
     q : float in (0, 1], default=0.7
-        The paper's default.
+        Exponent: smaller is closer to cross-entropy, 1 is the mean absolute error. 0.7 is the
+        paper's default.
 
     References
     ----------
     .. [1] Z. Zhang, M. R. Sabuncu, "Generalized Cross Entropy Loss for Training Deep Neural
            Networks with Noisy Labels", NeurIPS 2018.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_lip.losses import GeneralizedCrossEntropy
+    >>> logits, target = torch.zeros(1, 2), torch.tensor([0])  # p_y = 0.5
+    >>> round(float(GeneralizedCrossEntropy(q=0.7)(logits, target)), 4)  # (1 - 0.5**0.7) / 0.7
+    0.5492
+    >>> round(float(GeneralizedCrossEntropy(q=1.0)(logits, target)), 4)  # 1 - p_y
+    0.5
     """
 
     def __init__(self, q=0.7):
@@ -159,6 +193,15 @@ class SymmetricCrossEntropy(_RowLoss):
     ----------
     .. [1] Y. Wang, X. Ma, Z. Chen, Y. Luo, J. Yi, J. Bailey, "Symmetric Cross Entropy for
            Robust Learning with Noisy Labels", ICCV 2019.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_lip.losses import SymmetricCrossEntropy
+    >>> logits, target = torch.zeros(2, 4), torch.tensor([0, 3])  # p_y = 0.25
+    >>> loss = SymmetricCrossEntropy(alpha=0.1, beta=1.0)(logits, target)
+    >>> round(float(loss), 4)  # 0.1 * log(4) + 4 * (1 - 0.25)
+    3.1386
     """
 
     def __init__(self, alpha=0.1, beta=1.0, log_zero=-4.0):
@@ -188,12 +231,30 @@ class ForwardCorrectedCrossEntropy(_RowLoss):
     ----------
     transition_matrix : array-like of shape (n_classes, n_classes)
         Row-stochastic, ``T[i, j] = P(noisy label = j | true label = i)`` (the convention of
-        :mod:`sklearn_lip.noise`), rows and columns in class order.
+        :mod:`sklearn_lip.noise`), rows and columns in class order. Required: there is no
+        default. :class:`~sklearn_lip.neural.LIPClassifier` with ``criterion="forward"``
+        estimates it when it is not given.
+
+    Attributes
+    ----------
+    transition_matrix : Tensor of shape (n_classes, n_classes)
+        The matrix as float32 (a buffer, so it follows the module to its device).
 
     References
     ----------
     .. [1] G. Patrini, A. Rozza, A. K. Menon, R. Nock, L. Qu, "Making Deep Neural Networks
            Robust to Label Noise: a Loss Correction Approach", CVPR 2017.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_lip.losses import CrossEntropy, ForwardCorrectedCrossEntropy
+    >>> T = [[0.8, 0.2], [0.2, 0.8]]  # 20% of each class's labels flipped
+    >>> logits, target = torch.tensor([[2.0, 0.0]]), torch.tensor([1])  # p = (0.88, 0.12)
+    >>> round(float(ForwardCorrectedCrossEntropy(T)(logits, target)), 4)  # -log (p^T T)_1
+    1.3037
+    >>> round(float(CrossEntropy()(logits, target)), 4)  # -log p_1: a flip costs more
+    2.1269
     """
 
     def __init__(self, transition_matrix):
@@ -221,7 +282,10 @@ class ForwardCorrectedCrossEntropy(_RowLoss):
 class ClassifierConsistentLoss(_RowLoss):
     """Classifier-consistent partial-label loss, ``-log sum_{j in S} p_j`` (Feng et al., 2020).
 
-    ``S`` is the row's candidate set; for a single candidate this is the cross-entropy.
+    ``S`` is the row's candidate set; for a single candidate this is the cross-entropy. It
+    takes no constructor arguments and is ``criterion="cc"`` of
+    :class:`~sklearn_lip.neural.LIPClassifier`. ``target`` is the batch's candidate rows:
+    0/1 floats of shape (batch, n_classes), at least one candidate per row.
 
     References
     ----------
@@ -232,8 +296,9 @@ class ClassifierConsistentLoss(_RowLoss):
     --------
     >>> import torch
     >>> from sklearn_lip.losses import ClassifierConsistentLoss
-    >>> candidates = torch.tensor([[1., 1., 0., 0.]])
-    >>> round(ClassifierConsistentLoss()(torch.zeros(1, 4), candidates).item(), 4)  # -log(1/2)
+    >>> candidates = torch.tensor([[1.0, 1.0, 0.0, 0.0]])
+    >>> loss = ClassifierConsistentLoss()(torch.zeros(1, 4), candidates)
+    >>> round(float(loss), 4)  # -log(1/4 + 1/4)
     0.6931
     """
 
@@ -272,6 +337,26 @@ class ProdenLoss(_RowLoss):
     ----------
     .. [1] J. Lv, M. Xu, L. Feng, G. Niu, X. Geng, M. Sugiyama, "Progressive Identification of
            True Labels for Partial-Label Learning", ICML 2020.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_lip.losses import ProdenLoss
+    >>> loss = ProdenLoss([[1, 1, 0], [0, 1, 1]])  # two training rows, two candidates each
+    >>> loss.confidence[0].tolist()  # uniform over the candidates at the start
+    [0.5, 0.5, 0.0]
+    >>> round(float(loss(torch.zeros(2, 3), torch.tensor([0, 1]))), 4)  # rows 0 and 1: log(3)
+    1.0986
+
+    In training mode each call moves the confidences of its rows to the model's probabilities
+    over their candidates:
+
+    >>> _ = loss(torch.tensor([[2.0, 0.0, 0.0]]), torch.tensor([0]))  # row 0 only
+    >>> [round(c, 4) for c in loss.confidence[0].tolist()]  # softmax of (2, 0) on {0, 1}
+    [0.8808, 0.1192, 0.0]
+    >>> _ = loss.eval()(torch.zeros(1, 3), torch.tensor([0]))  # evaluation: no update
+    >>> [round(c, 4) for c in loss.confidence[0].tolist()]
+    [0.8808, 0.1192, 0.0]
     """
 
     def __init__(self, candidates):

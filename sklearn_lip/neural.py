@@ -444,8 +444,8 @@ class LIPClassifier(ClassifierMixin, BaseEstimator):
         of epochs early stopping chose, so no row is left out of the final model (the
         early-stopped network validates ``k="auto"``); ``False`` keeps the early-stopped
         network at its best epoch, which trained on every row except the held-out ones
-        (``validation_indices_``), at about half the cost. On digits and three KEEL datasets
-        with 20-40% label noise the refit scored higher on average (see the user guide).
+        (``validation_indices_``), at about half the cost. :ref:`neural_benchmark` compares
+        the two.
     validation_fraction : float in (0, 1), default=0.2
         Fraction of the rows held out for ``early_stopping`` and for ``k="auto"``.
     n_iter_no_change : int, default=10
@@ -470,9 +470,8 @@ class LIPClassifier(ClassifierMixin, BaseEstimator):
     lap : {"auto", "paper", "scaled", "log"}, default="auto"
         How the lower singular values are re-fitted (see :func:`~sklearn_lip.lip_refine`);
         ``"log"`` minimizes the cross-entropy (for candidate sets the classifier-consistent
-        loss) of the refined head. ``"auto"`` is ``"log"``, the only mode that did not lose
-        accuracy on average on network heads in the package's benchmarks (see the user
-        guide). LIP targets are the one-hot training labels, or the candidate matrix.
+        loss) of the refined head. ``"auto"`` is ``"log"`` (why: :ref:`neural_benchmark`).
+        LIP targets are the one-hot training labels, or the candidate matrix.
     significance : float in (0, 1], default=0.05
         Level of the test ``k="auto"`` applies before it changes the head; smaller is more
         conservative.
@@ -570,8 +569,8 @@ class LIPClassifier(ClassifierMixin, BaseEstimator):
     right when it lies in the row's candidate set.
 
     Early stopping on noisy held-out labels is what protects a network from memorising the
-    noise; what it, the criteria and LIP gain is measured in ``benchmarks/bench_neural.py``
-    and summarised in the user guide.
+    noise. What early stopping, the criteria and LIP gained in the package's benchmarks is in
+    :ref:`neural_benchmark`.
 
     Small networks gain little from several CPU threads. On a machine whose cores are busy with
     other processes, torch's OpenMP threads spin while they wait for each other and training can
