@@ -12,7 +12,6 @@ from sklearn.base import clone
 from sklearn.datasets import load_digits, load_iris, make_classification
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("skorch")
@@ -486,27 +485,3 @@ def test_lap_modes_and_the_doctest_data():
         clf = LIPClassifier(lap=lap, **{**FAST, "k": 1}).fit(X, y)
         assert clf.lap_ == lap
         np.testing.assert_allclose(clf.refined_singular_values_[:1], clf.singular_values_[:1])
-
-
-# --- scikit-learn's estimator checks (to be moved to tests/test_common.py) ---------------------
-
-
-def expected_failed_checks(estimator):
-    """Checks that fail for a reason we accept."""
-    return {
-        "check_sample_weight_equivalence_on_dense_data": (
-            "the weighted loss equals the loss on repeated rows, but networks train in "
-            "float32: the two fits agree to about 1e-7 relative, not the check's 1e-9 "
-            "absolute tolerance (tests/test_neural.py checks the equivalence at 1e-4); with "
-            "k='auto' the validation hold-out also differs between the two data sets"
-        ),
-    }
-
-
-@parametrize_with_checks(
-    [LIPClassifier(**{**FAST, "k": "auto"})],
-    expected_failed_checks=expected_failed_checks,
-    xfail_strict=True,
-)
-def test_sklearn_compatible_estimator(estimator, check):
-    check(estimator)
