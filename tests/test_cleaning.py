@@ -18,7 +18,6 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 from sklearn.utils._param_validation import InvalidParameterError
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_lip.cleaning import (
     CleanLabelClassifier,
@@ -721,39 +720,6 @@ def test_inner_probabilities_are_checked():
     X, y = make_blobs(n_samples=60, centers=2, random_state=0)
     with pytest.raises(ValueError, match="pred_proba rows must sum to 1"):
         CleanLabelClassifier(BadProba()).fit(X, y)
-
-
-# --- scikit-learn estimator checks (to move into tests/test_common.py) ----------------------
-
-
-def _expected_failed_checks(estimator):
-    if not isinstance(estimator.estimator, LinearSVC):
-        return {}
-    reason = (
-        "LinearSVC itself fails it (scikit-learn lists it as an expected failure): "
-        "liblinear's sample_weight is not equivalent to repeating rows"
-    )
-    return {
-        "check_sample_weight_equivalence_on_dense_data": reason,
-        "check_sample_weight_equivalence_on_sparse_data": reason,
-    }
-
-
-# cv=3, not the default 5: check_fit2d_1feature fits 10 rows with a class of 3 rows, which
-# cv=5 rejects by design (test_cv_larger_than_smallest_class), and fewer folds keep it fast.
-@parametrize_with_checks(
-    [
-        CleanLabelClassifier(cv=3, random_state=0),
-        CleanLabelClassifier(LinearSVC(), cv=2, method="confident_joint", random_state=0),
-    ],
-    expected_failed_checks=_expected_failed_checks,
-    xfail_strict=True,
-)
-def test_sklearn_compatible_estimator(estimator, check):
-    with warnings.catch_warnings():
-        # The checks' tiny datasets make the min_per_class guard fire; that is expected.
-        warnings.simplefilter("ignore", MinPerClassWarning)
-        check(estimator)
 
 
 def test_composes_with_lip_estimators_and_feeds_forward_correction():

@@ -7,11 +7,11 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from _settings import FAST, FIXED
 from sklearn.base import clone
 from sklearn.datasets import load_digits, load_iris, make_classification
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("skorch")
@@ -26,27 +26,7 @@ from sklearn_lip.losses import (  # noqa: E402
 )
 from sklearn_lip.neural import EarlyStoppingSkippedWarning, LIPClassifier  # noqa: E402
 
-# Small networks: every test fits in well under a second.
-FAST = dict(hidden_units=(16,), max_epochs=20, lr=0.01, k=3, random_state=0)
-# The same networks trained a fixed number of epochs on every row (no early stopping).
-FIXED = {**FAST, "early_stopping": False}
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """Tiny networks gain nothing from threads, and the test machine is shared."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-@pytest.fixture(scope="module")
-def data():
-    X, y = make_classification(
-        n_samples=300, n_features=10, n_informative=6, n_classes=4, random_state=0
-    )
-    return StandardScaler().fit_transform(X), y
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def body_features(clf, X):
@@ -88,8 +68,8 @@ def test_import_without_torch():
 # --- fitting and predicting -------------------------------------------------------------------
 
 
-def test_predictions_come_from_the_refined_head(data):
-    X, y = data
+def test_predictions_come_from_the_refined_head(four_class_task):
+    X, y = four_class_task
     clf = LIPClassifier(**{**FIXED, "k": 2}).fit(X, y)
     features = body_features(clf, X)
     np.testing.assert_allclose(
@@ -112,8 +92,8 @@ def test_predictions_come_from_the_refined_head(data):
 
 
 @pytest.mark.parametrize("params", [FAST, FIXED], ids=["early_stopping", "fixed_epochs"])
-def test_auto_k_validates_on_held_out_rows_and_keeps_the_final_network(data, params):
-    X, y = data
+def test_auto_k_validates_on_held_out_rows_and_keeps_the_final_network(four_class_task, params):
+    X, y = four_class_task
     fixed = LIPClassifier(**params).fit(X, y)
     auto = LIPClassifier(**{**params, "k": "auto"}).fit(X, y)
     # The final network is the same whatever k is: with early stopping its held-out rows
@@ -125,8 +105,8 @@ def test_auto_k_validates_on_held_out_rows_and_keeps_the_final_network(data, par
         np.testing.assert_array_equal(auto.coef_, auto.raw_coef_)
 
 
-def test_labels_are_encoded_and_pandas_input_is_accepted(data):
-    X, y = data
+def test_labels_are_encoded_and_pandas_input_is_accepted(four_class_task):
+    X, y = four_class_task
     names = np.array(["ant", "bee", "cat", "dog"])
     frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
     clf = LIPClassifier(**FIXED).fit(frame, pd.Series(names[y]))
@@ -140,8 +120,8 @@ def test_labels_are_encoded_and_pandas_input_is_accepted(data):
     np.testing.assert_array_equal(as_float32.predict_proba(X), clf.predict_proba(frame))
 
 
-def test_classes_parameter_adds_outputs_and_rejects_unknown_labels(data):
-    X, y = data
+def test_classes_parameter_adds_outputs_and_rejects_unknown_labels(four_class_task):
+    X, y = four_class_task
     clf = LIPClassifier(classes=[3, 2, 1, 0, 9], **FIXED).fit(X, y)
     assert list(clf.classes_) == [3, 2, 1, 0, 9]
     assert clf.predict_proba(X).shape == (len(X), 5)
@@ -150,8 +130,8 @@ def test_classes_parameter_adds_outputs_and_rejects_unknown_labels(data):
         LIPClassifier(classes=[0, 1, 2], **FIXED).fit(X, y)
 
 
-def test_fixed_random_state_is_reproducible_and_leaves_global_rngs_alone(data):
-    X, y = data
+def test_fixed_random_state_is_reproducible_and_leaves_global_rngs_alone(four_class_task):
+    X, y = four_class_task
     np.random.seed(1)
     torch.manual_seed(1)
     numpy_state, torch_state = np.random.get_state()[1].copy(), torch.get_rng_state()
@@ -174,8 +154,8 @@ def test_fixed_random_state_is_reproducible_and_leaves_global_rngs_alone(data):
         ("forward", None),
     ],
 )
-def test_every_noisy_label_criterion_trains(data, criterion, params):
-    X, y = data
+def test_every_noisy_label_criterion_trains(four_class_task, criterion, params):
+    X, y = four_class_task
     params = {f"criterion__{name}": value for name, value in (params or {}).items()}
     clf = LIPClassifier(criterion=criterion, **params, **FIXED).fit(X, y)
     assert clf.criterion_ == criterion
@@ -187,8 +167,8 @@ def test_every_noisy_label_criterion_trains(data, criterion, params):
         assert np.all(np.diag(T) > 0.5)  # clean labels: mostly on the diagonal
 
 
-def test_forward_uses_a_given_transition_matrix(data):
-    X, y = data
+def test_forward_uses_a_given_transition_matrix(four_class_task):
+    X, y = four_class_task
     T = np.full((4, 4), 0.1) + 0.6 * np.eye(4)
     clf = LIPClassifier(criterion="forward", criterion__transition_matrix=T)
     clf.set_params(**FAST).fit(X, y)
@@ -196,8 +176,8 @@ def test_forward_uses_a_given_transition_matrix(data):
     assert type(clf.net_.criterion_).__name__ == "ForwardCorrectedCrossEntropy"
 
 
-def test_criterion_errors(data):
-    X, y = data
+def test_criterion_errors(four_class_task):
+    X, y = four_class_task
     with pytest.raises(ValueError, match="needs y as a 2-D candidate matrix"):
         LIPClassifier(criterion="cc", **FAST).fit(X, y)
     with pytest.raises(
@@ -206,10 +186,10 @@ def test_criterion_errors(data):
         LIPClassifier(criterion="gce", criterion__p=1, **FAST).fit(X, y)
 
 
-def test_sample_weight_equals_repeating_rows(data):
+def test_sample_weight_equals_repeating_rows(four_class_task):
     # One full batch per epoch and no hold-out split: weights and repetitions give the same
     # loss, so the same network up to float32 rounding.
-    X, y = data[0][:60], data[1][:60]
+    X, y = four_class_task[0][:60], four_class_task[1][:60]
     weight = np.random.RandomState(0).randint(0, 3, size=len(y))
     params = {**FIXED, "k": 2, "batch_size": 512}
     weighted = LIPClassifier(**params).fit(X, y, sample_weight=weight)
@@ -219,8 +199,8 @@ def test_sample_weight_equals_repeating_rows(data):
     assert not np.allclose(weighted.predict_proba(X), unweighted.predict_proba(X), atol=1e-2)
 
 
-def test_module_choices(data):
-    X, y = data
+def test_module_choices(four_class_task):
+    X, y = four_class_task
     linear = LIPClassifier(module="linear", **FIXED).fit(X, y)
     assert linear.coef_.shape == (4, X.shape[1])
     assert linear.score(X, y) > 0.5
@@ -245,8 +225,8 @@ class Tower(torch.nn.Module):
         return 2 * logits if self.detour else logits
 
 
-def test_user_module_with_a_named_head(data):
-    X, y = data
+def test_user_module_with_a_named_head(four_class_task):
+    X, y = four_class_task
     clf = LIPClassifier(
         module=Tower, module__width=12, head="classifier.2", **FIXED
     ).fit(X, y)
@@ -309,8 +289,8 @@ def test_defaults_survive_40_percent_symmetric_noise_on_digits(seed):
     assert clf.score(scaler.transform(X_test), y_test) >= 0.88
 
 
-def test_early_stopping_records_the_held_out_curve_and_rows(data):
-    X, y = data
+def test_early_stopping_records_the_held_out_curve_and_rows(four_class_task):
+    X, y = four_class_task
     params = {**FAST, "max_epochs": 200, "n_iter_no_change": 3, "refit": False}
     clf = LIPClassifier(**params).fit(X, y)
     held_out = clf.validation_indices_
@@ -329,8 +309,8 @@ def test_early_stopping_records_the_held_out_curve_and_rows(data):
     assert clf.stop_reason_ == "patience" and clf.n_iter_ < 200
 
 
-def test_refit_trains_on_every_row_for_the_chosen_number_of_epochs(data):
-    X, y = data
+def test_refit_trains_on_every_row_for_the_chosen_number_of_epochs(four_class_task):
+    X, y = four_class_task
     kept = LIPClassifier(refit=False, **{**FAST, "k": "auto"}).fit(X, y)
     refit = LIPClassifier(**{**FAST, "k": "auto"}).fit(X, y)  # refit=True is the default
     assert refit.best_epoch_ == kept.best_epoch_  # the same early-stopped network chose it
@@ -351,8 +331,8 @@ def test_too_few_rows_to_hold_out_fall_back_to_every_row_with_a_warning():
     np.testing.assert_array_equal(clf.coef_, clf.raw_coef_)
 
 
-def test_verbose_names_the_network_of_every_epoch_table(data, capsys):
-    X, y = data
+def test_verbose_names_the_network_of_every_epoch_table(four_class_task, capsys):
+    X, y = four_class_task
     LIPClassifier(verbose=1, **{**FAST, "max_epochs": 3}).fit(X, y)
     out = capsys.readouterr().out
     early = out.index("[LIPClassifier] early-stopped network: 240 rows, 60 held out")
@@ -371,8 +351,8 @@ def test_verbose_names_the_network_of_every_epoch_table(data, capsys):
 # --- skorch conventions -----------------------------------------------------------------------
 
 
-def test_skorch_style_parameters_are_parameters(data):
-    X, y = data
+def test_skorch_style_parameters_are_parameters(four_class_task):
+    X, y = four_class_task
     clf = LIPClassifier(
         module=Tower, module__width=12, head="classifier.2",
         optimizer=torch.optim.SGD, optimizer__momentum=0.9, **FAST,
@@ -403,8 +383,8 @@ def test_skorch_style_parameters_are_parameters(data):
         (SymmetricCrossEntropy(alpha=0.5), {}, "sce"),
     ],
 )
-def test_criterion_as_a_loss_class_or_instance(data, criterion, params, name):
-    X, y = data
+def test_criterion_as_a_loss_class_or_instance(four_class_task, criterion, params, name):
+    X, y = four_class_task
     clf = LIPClassifier(criterion=criterion, **params, **FIXED).fit(X, y)
     assert clf.criterion_ == name
     assert clf.score(X, y) > 0.7
@@ -412,8 +392,8 @@ def test_criterion_as_a_loss_class_or_instance(data, criterion, params, name):
     assert cloned is criterion if isinstance(criterion, type) else type(cloned) is type(criterion)
 
 
-def test_torch_loss_takes_sample_weight_like_repeated_rows(data):
-    X, y = data[0][:60], data[1][:60]
+def test_torch_loss_takes_sample_weight_like_repeated_rows(four_class_task):
+    X, y = four_class_task[0][:60], four_class_task[1][:60]
     weight = np.random.RandomState(0).randint(0, 3, size=len(y))
     params = {**FIXED, "k": 2, "batch_size": 512, "criterion": torch.nn.CrossEntropyLoss}
     weighted = LIPClassifier(**params).fit(X, y, sample_weight=weight)
@@ -421,8 +401,8 @@ def test_torch_loss_takes_sample_weight_like_repeated_rows(data):
     np.testing.assert_allclose(weighted.predict_proba(X), repeated.predict_proba(X), atol=1e-4)
 
 
-def test_criterion_errors_for_classes_and_instances(data):
-    X, y = data
+def test_criterion_errors_for_classes_and_instances(four_class_task):
+    X, y = four_class_task
     with pytest.raises(ValueError, match="need criterion as a class"):
         LIPClassifier(criterion=torch.nn.CrossEntropyLoss(), criterion__weight=None).fit(X, y)
     with pytest.raises(ValueError, match="'cc' is a partial-label loss"):
@@ -438,8 +418,8 @@ class TotalOnly(torch.nn.Module):
         return torch.nn.functional.cross_entropy(input, target)
 
 
-def test_callbacks_and_their_parameters_reach_skorch(data):
-    X, y = data
+def test_callbacks_and_their_parameters_reach_skorch(four_class_task):
+    X, y = four_class_task
     stop = ("stop", EarlyStopping(monitor="train_loss", patience=100))
     clf = LIPClassifier(callbacks=[stop], callbacks__stop__patience=1, **FAST)
     clf.set_params(max_epochs=200, n_iter_no_change=200).fit(X, y)
@@ -447,8 +427,8 @@ def test_callbacks_and_their_parameters_reach_skorch(data):
     assert clf.stop_reason_ == "max_epochs"  # not the package's own monitor
 
 
-def test_a_callback_that_needs_a_validation_split_gets_a_clear_error(data):
-    X, y = data
+def test_a_callback_that_needs_a_validation_split_gets_a_clear_error(four_class_task):
+    X, y = four_class_task
     # The early-stopped network has one, so skorch's EarlyStopping works without a refit.
     LIPClassifier(callbacks=[EarlyStopping(patience=2)], refit=False, **FAST).fit(X, y)
     for params in ({"early_stopping": False}, {"refit": True}):
@@ -457,8 +437,8 @@ def test_a_callback_that_needs_a_validation_split_gets_a_clear_error(data):
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the error without CUDA")
-def test_cuda_without_cuda_fails_at_the_start_of_fit(data, monkeypatch):
-    X, y = data
+def test_cuda_without_cuda_fails_at_the_start_of_fit(four_class_task, monkeypatch):
+    X, y = four_class_task
     trained = []
     monkeypatch.setattr(LIPClassifier, "_train", lambda *args, **kwargs: trained.append(1))
     with pytest.raises(ValueError, match="device='cuda' is not available to torch here"):
@@ -466,8 +446,8 @@ def test_cuda_without_cuda_fails_at_the_start_of_fit(data, monkeypatch):
     assert not trained
 
 
-def test_clone_pickle_and_grid_search(data):
-    X, y = data
+def test_clone_pickle_and_grid_search(four_class_task):
+    X, y = four_class_task
     clf = LIPClassifier(**FAST).fit(X, y)
     restored = pickle.loads(pickle.dumps(clf))
     np.testing.assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
@@ -491,8 +471,8 @@ def test_clone_pickle_and_grid_search(data):
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
-def test_cuda_device(data):
-    X, y = data
+def test_cuda_device(four_class_task):
+    X, y = four_class_task
     clf = LIPClassifier(device="cuda", **FAST).fit(X, y)
     assert clf.score(X, y) > 0.7
     assert next(clf.net_.module_.parameters()).is_cuda
@@ -505,27 +485,3 @@ def test_lap_modes_and_the_doctest_data():
         clf = LIPClassifier(lap=lap, **{**FAST, "k": 1}).fit(X, y)
         assert clf.lap_ == lap
         np.testing.assert_allclose(clf.refined_singular_values_[:1], clf.singular_values_[:1])
-
-
-# --- scikit-learn's estimator checks (to be moved to tests/test_common.py) ---------------------
-
-
-def expected_failed_checks(estimator):
-    """Checks that fail for a reason we accept."""
-    return {
-        "check_sample_weight_equivalence_on_dense_data": (
-            "the weighted loss equals the loss on repeated rows, but networks train in "
-            "float32: the two fits agree to about 1e-7 relative, not the check's 1e-9 "
-            "absolute tolerance (tests/test_neural.py checks the equivalence at 1e-4); with "
-            "k='auto' the validation hold-out also differs between the two data sets"
-        ),
-    }
-
-
-@parametrize_with_checks(
-    [LIPClassifier(**{**FAST, "k": "auto"})],
-    expected_failed_checks=expected_failed_checks,
-    xfail_strict=True,
-)
-def test_sklearn_compatible_estimator(estimator, check):
-    check(estimator)

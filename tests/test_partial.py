@@ -2,42 +2,28 @@
 
 import numpy as np
 import pytest
+
+# Fixed epochs on every row: these tests are about candidate sets; how early stopping reads
+# them is tested on its own below (and the stopping rule in test_neural.py).
+from _settings import FIXED
 from scipy import sparse
-from sklearn.datasets import make_classification
 from sklearn.model_selection import GridSearchCV, KFold
-from sklearn.preprocessing import StandardScaler
 
 from sklearn_lip._partial import encode_candidates, encode_labels, is_candidate_matrix
 from sklearn_lip.noise import NoisyLabelClassifier, PartialLabelNoise
 
-torch = pytest.importorskip("torch")
+pytest.importorskip("torch")
 pytest.importorskip("skorch")
 
 from sklearn_lip.neural import LIPClassifier  # noqa: E402
 
-# Fixed epochs on every row: these tests are about candidate sets; how early stopping reads
-# them is tested on its own below (and the stopping rule in test_neural.py).
-FAST = dict(
-    hidden_units=(16,), max_epochs=20, lr=0.01, k=3, early_stopping=False, random_state=0
-)
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """Tiny networks gain nothing from threads, and the test machine is shared."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")
-def data():
-    """Features, true labels and candidate sets (ambiguity 0.3) of a 4-class task."""
-    X, y = make_classification(
-        n_samples=300, n_features=10, n_informative=6, n_classes=4, random_state=0
-    )
-    X = StandardScaler().fit_transform(X)
+def data(four_class_task):
+    """Features, true labels and candidate sets (ambiguity 0.3) of the 4-class task."""
+    X, y = four_class_task
     _, candidates = PartialLabelNoise(ambiguity=0.3, random_state=0).fit_resample(X, y)
     return X, y, candidates
 
@@ -88,7 +74,7 @@ def test_encode_labels():
 
 def test_fit_on_partial_label_noise_output(data):
     X, y, candidates = data
-    clf = LIPClassifier(**FAST).fit(X, candidates)
+    clf = LIPClassifier(**FIXED).fit(X, candidates)
     assert clf.criterion_ == "cc"
     np.testing.assert_array_equal(clf.classes_, [0, 1, 2, 3])
     assert clf.predict(X).shape == (len(y),)
@@ -103,14 +89,14 @@ def test_fit_on_partial_label_noise_output(data):
 def test_classes_name_the_columns_and_sparse_equals_dense(data):
     X, _, candidates = data
     names = ["north", "east", "south", "west"]
-    dense = LIPClassifier(classes=names, criterion="cc", **FAST).fit(X, candidates)
+    dense = LIPClassifier(classes=names, criterion="cc", **FIXED).fit(X, candidates)
     assert set(dense.predict(X)) <= set(names)
-    sparse_fit = LIPClassifier(classes=names, criterion="cc", **FAST).fit(
+    sparse_fit = LIPClassifier(classes=names, criterion="cc", **FIXED).fit(
         X, sparse.csr_matrix(candidates)
     )
     np.testing.assert_array_equal(dense.predict_proba(X), sparse_fit.predict_proba(X))
     with pytest.raises(ValueError, match="classes has 3 labels but the candidate matrix"):
-        LIPClassifier(classes=names[:3], **FAST).fit(X, candidates)
+        LIPClassifier(classes=names[:3], **FIXED).fit(X, candidates)
 
 
 def test_candidate_rows_without_candidate_are_rejected(data):
@@ -118,32 +104,32 @@ def test_candidate_rows_without_candidate_are_rejected(data):
     broken = candidates.copy()
     broken[5] = 0
     with pytest.raises(ValueError, match=r"1 rows of the candidate matrix y have no candidate"):
-        LIPClassifier(**FAST).fit(X, broken)
+        LIPClassifier(**FIXED).fit(X, broken)
 
 
 @pytest.mark.parametrize("criterion", ["ce", "gce", "forward"])
 def test_noisy_label_criteria_refuse_candidate_sets(data, criterion):
     X, _, candidates = data
     with pytest.raises(ValueError, match="is a noisy-label loss, but y is a candidate matrix"):
-        LIPClassifier(criterion=criterion, **FAST).fit(X, candidates)
+        LIPClassifier(criterion=criterion, **FIXED).fit(X, candidates)
 
 
 @pytest.mark.parametrize("criterion", ["cc", "proden"])
 @pytest.mark.parametrize("lap", ["paper", "scaled", "log"])
 def test_partial_label_criteria_and_lap_modes(data, criterion, lap):
     X, y, candidates = data
-    clf = LIPClassifier(criterion=criterion, lap=lap, **FAST).fit(X, candidates)
+    clf = LIPClassifier(criterion=criterion, lap=lap, **FIXED).fit(X, candidates)
     assert (clf.criterion_, clf.lap_, clf.k_) == (criterion, lap, 3)
     assert clf.score(X, y) > 0.5
 
 
 def test_auto_k_validates_on_candidate_sets(data):
     X, _, candidates = data
-    clf = LIPClassifier(**{**FAST, "k": "auto"}).fit(X, candidates)
+    clf = LIPClassifier(**{**FIXED, "k": "auto"}).fit(X, candidates)
     assert {"unchanged", 1, 2, 3} <= set(clf.validation_scores_)
     # A held-out prediction is right when it lies in the row's candidate set: with every
     # class a candidate, every prediction is right, whatever the network learned.
-    everything = LIPClassifier(**{**FAST, "k": "auto"}).fit(X, np.ones_like(candidates))
+    everything = LIPClassifier(**{**FIXED, "k": "auto"}).fit(X, np.ones_like(candidates))
     assert set(everything.validation_scores_.values()) == {1.0}
     assert everything.k_ is None
 
@@ -152,7 +138,7 @@ def test_auto_k_validates_on_candidate_sets(data):
 def test_early_stopping_scores_held_out_rows_by_their_candidate_sets(data, criterion):
     X, _, candidates = data
     clf = LIPClassifier(
-        criterion=criterion, refit=False, **{**FAST, "early_stopping": True, "max_epochs": 60}
+        criterion=criterion, refit=False, **{**FIXED, "early_stopping": True, "max_epochs": 60}
     ).fit(X, candidates)
     held_out = clf.validation_indices_
     assert len(held_out) == 60
@@ -165,7 +151,7 @@ def test_early_stopping_scores_held_out_rows_by_their_candidate_sets(data, crite
 def test_grid_search_over_criterion_and_k_with_candidate_sets(data):
     X, y, candidates = data
     grid = GridSearchCV(
-        LIPClassifier(**FAST),
+        LIPClassifier(**FIXED),
         {"criterion": ["cc", "proden"], "k": [1, 3]},
         cv=KFold(2, shuffle=True, random_state=0),
     ).fit(X[:150], candidates[:150])
@@ -178,14 +164,14 @@ def test_noisy_label_classifier_with_partial_label_noise(data):
     X, y, _ = data
     # Integer labels 0..K-1 are the candidate matrix's default column labels.
     clf = NoisyLabelClassifier(
-        LIPClassifier(**FAST), PartialLabelNoise(0.3, random_state=0)
+        LIPClassifier(**FIXED), PartialLabelNoise(0.3, random_state=0)
     ).fit(X, y)
     assert clf.estimator_.criterion_ == "cc"
     assert clf.score(X, y) > 0.6
     # Other labels: tell LIPClassifier the column labels, which PartialLabelNoise sorts.
     names = np.array(["ant", "bee", "cat", "dog"])
     clf = NoisyLabelClassifier(
-        LIPClassifier(classes=names, **FAST), PartialLabelNoise(0.3, random_state=0)
+        LIPClassifier(classes=names, **FIXED), PartialLabelNoise(0.3, random_state=0)
     ).fit(X, names[y])
     assert set(clf.predict(X)) <= set(names)
     assert clf.score(X, names[y]) > 0.6
