@@ -42,13 +42,13 @@ Results go to ``benchmarks/results/cleaning_{quick,full}.{md,csv}``.
 
 import numpy as np
 import pandas as pd
+from scipy.special import softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.svm import LinearSVC
 
-from sklearn_lip import LIPMetaClassifier
-from sklearn_lip.cleaning import CleanLabelClassifier, MinPerClassWarning, _class_proba
+from sklearn_lip import CleanLabelClassifier, LIPMetaClassifier, MinPerClassWarning
 
 from ._common import (
     NOISES,
@@ -122,7 +122,8 @@ METHODS = ["cleanlab", *OURS]
 class _ScoresAsProba(ClassifierMixin, BaseEstimator):
     """Give cleanlab a ``predict_proba`` for a ``decision_function``-only classifier.
 
-    The probabilities are the softmax of the scores, as in ``CleanLabelClassifier``.
+    The probabilities are the softmax of the scores (binary scores ``s``: of ``(0, s)``), the
+    conversion ``CleanLabelClassifier`` applies to such a classifier.
     """
 
     def __init__(self, estimator):
@@ -137,7 +138,10 @@ class _ScoresAsProba(ClassifierMixin, BaseEstimator):
         return self.estimator_.predict(X)
 
     def predict_proba(self, X):
-        return _class_proba(self.estimator_, X, self.classes_)
+        scores = np.asarray(self.estimator_.decision_function(X), dtype=np.float64)
+        if scores.ndim == 1:
+            scores = np.column_stack([np.zeros_like(scores), scores])
+        return softmax(scores, axis=1)
 
 
 def _make(method, model, seed):

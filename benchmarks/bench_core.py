@@ -38,6 +38,8 @@ from sklearn.svm import LinearSVC
 from sklearn.utils import check_random_state
 
 from sklearn_lip import LIPMetaClassifier, LIPSkippedWarning
+
+# Internals on purpose: this benchmark re-runs the k="auto" rule per LAP mode and the 0.1 rule.
 from sklearn_lip._head import (
     DEFAULT_LAP,
     Fold,

@@ -31,8 +31,13 @@ from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import SGDClassifier
 
-from sklearn_lip import LIPMetaClassifier, LIPSkippedWarning, lip_refine
-from sklearn_lip.cleaning import CleanLabelClassifier, MinPerClassWarning
+from sklearn_lip import (
+    CleanLabelClassifier,
+    LIPMetaClassifier,
+    LIPSkippedWarning,
+    MinPerClassWarning,
+    lip_refine,
+)
 
 from ._common import (
     Report,

@@ -25,8 +25,7 @@ import hashlib
 import numpy as np
 import pandas as pd
 
-from sklearn_lip.neural import LIPClassifier
-from sklearn_lip.noise import PartialLabelNoise
+from sklearn_lip import LIPClassifier, PartialLabelNoise
 
 from ._common import (
     Report,
@@ -52,6 +51,7 @@ class SharedTrainingLIPClassifier(LIPClassifier):
 
     _networks = {}
 
+    # Overrides LIPClassifier's private training hook: the one place where a network is trained.
     def _train(self, task, rows, description, **kwargs):
         held_out = kwargs.get("held_out")
         digest = hashlib.sha1()

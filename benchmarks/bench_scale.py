@@ -66,7 +66,7 @@ from scipy import sparse
 from sklearn.utils import gen_batches
 
 from sklearn_lip import lip_refine
-from sklearn_lip._lip import LAPStatistics
+from sklearn_lip._lip import LAPStatistics  # counts the log mode's objective evaluations
 
 from ._common import (
     Report,
