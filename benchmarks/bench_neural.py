@@ -38,20 +38,24 @@ Run from the repository root:
 
 # SPDX-License-Identifier: BSD-3-Clause
 
-import argparse
-import time
-from concurrent.futures import ProcessPoolExecutor
-
 import numpy as np
 import pandas as pd
-import torch
 from skorch.callbacks import Callback
-from threadpoolctl import threadpool_limits
 
 from sklearn_lip import CleanLabelClassifier
 from sklearn_lip.neural import NOISY_LABEL_CRITERIA, LIPClassifier
 
-from ._common import RESULTS, Report, markdown_table, noisy_labels, split_dataset
+from ._common import (
+    Report,
+    markdown_table,
+    noisy_labels,
+    parallel_map,
+    parse_args,
+    single_threaded,
+    split_dataset,
+    timed,
+    write_csv,
+)
 from ._networks import LAP_MODES, oracle_gains
 
 __all__ = ["main"]
@@ -91,12 +95,6 @@ class TestAccuracy(Callback):
         self.curves[-1].append(float(np.mean(predicted == self.y_indices)))
 
 
-def _timed_fit(estimator, X, y):
-    start = time.perf_counter()
-    estimator.fit(X, y)
-    return estimator, time.perf_counter() - start
-
-
 def _defaults_rows(seeds):
     """The new default against the old one on digits, clean and with 40% symmetric noise."""
     rows = []
@@ -105,7 +103,8 @@ def _defaults_rows(seeds):
             X_train, X_test, y_train, y_test = split_dataset("digits", seed)
             y_fit = noisy_labels("symmetric", rate, X_train, y_train, seed) if rate else y_train
             for name, params in (("old default", {"early_stopping": False}), ("default", {})):
-                clf, fit_s = _timed_fit(LIPClassifier(random_state=seed, **params), X_train, y_fit)
+                clf = LIPClassifier(random_state=seed, **params)
+                fit_s, _ = timed(clf.fit, X_train, y_fit)
                 rows.append(
                     dict(
                         rate=rate,
@@ -123,31 +122,23 @@ def _defaults_rows(seeds):
 
 def _cell_rows(dataset, noise, rate, seed, criteria):
     """Every model of the grid on one dataset x noise x seed, for each criterion."""
-    with threadpool_limits(1):
-        torch.set_num_threads(1)
+    with single_threaded():
         X_train, X_test, y_train, y_test = split_dataset(dataset, seed)
         y_noisy = noisy_labels(noise, rate, X_train, y_train, seed)
         classes = np.unique(y_noisy)
         rows = []
         for criterion in criteria:
             base = dict(criterion=criterion, random_state=seed)
-            memorising, memorising_s = _timed_fit(
-                LIPClassifier(early_stopping=False, k=None, **base), X_train, y_noisy
-            )
-            keep_best, _ = _timed_fit(
-                LIPClassifier(refit=False, k=None, **base), X_train, y_noisy
-            )
+            memorising = LIPClassifier(early_stopping=False, k=None, **base)
+            memorising_s, _ = timed(memorising.fit, X_train, y_noisy)
+            keep_best = LIPClassifier(refit=False, k=None, **base).fit(X_train, y_noisy)
             test_curves = TestAccuracy(X_test.astype(np.float32), np.searchsorted(classes, y_test))
-            default, default_s = _timed_fit(
-                LIPClassifier(callbacks=[test_curves], **base), X_train, y_noisy
-            )
+            default = LIPClassifier(callbacks=[test_curves], **base)
+            default_s, _ = timed(default.fit, X_train, y_noisy)
             # The early-stopped network is the second-to-last one trained (the refit is last).
             early_stopped_curve = test_curves.curves[-2 if default.refit else -1]
-            cleaned, cleaned_s = _timed_fit(
-                CleanLabelClassifier(LIPClassifier(**base), cv=2, random_state=seed),
-                X_train,
-                y_noisy,
-            )
+            cleaned = CleanLabelClassifier(LIPClassifier(**base), cv=2, random_state=seed)
+            cleaned_s, _ = timed(cleaned.fit, X_train, y_noisy)
             raw = default.classes_[default.net_.predict(X_test.astype(np.float32))]
             one_hot = np.eye(len(classes))[np.searchsorted(classes, y_noisy)]
             oracle = oracle_gains(default, X_train, one_hot, X_test, y_test)
@@ -185,14 +176,13 @@ CONVERGED = {
 
 def _converged_rows(dataset, noise, rate, seed):
     """Clean-test and noisy-training accuracy of each training in :data:`CONVERGED`."""
-    with threadpool_limits(1):
-        torch.set_num_threads(1)
+    with single_threaded():
         X_train, X_test, y_train, y_test = split_dataset(dataset, seed)
         y_noisy = noisy_labels(noise, rate, X_train, y_train, seed)
         rows = []
         for name, params in CONVERGED.items():
             clf = LIPClassifier(k=None, random_state=seed, **params)
-            clf, fit_s = _timed_fit(clf, X_train, y_noisy)
+            fit_s, _ = timed(clf.fit, X_train, y_noisy)
             rows.append(
                 dict(
                     dataset=dataset,
@@ -217,9 +207,8 @@ def _converged_main(config, jobs, report):
         for seed in config["seeds"]
     ]
     rows = []
-    with ProcessPoolExecutor(jobs) as pool:
-        for cell_rows in pool.map(_converged_rows, *zip(*cells)):
-            rows += cell_rows
+    for cell_rows in parallel_map(_converged_rows, cells, jobs):
+        rows += cell_rows
     raw = pd.DataFrame(rows)
     summary = (
         raw.groupby(["dataset", "noise", "rate", "training"], sort=False)[
@@ -306,15 +295,15 @@ def _conclusions(defaults, raw):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="digits, 40%% symmetric noise")
-    parser.add_argument("--full", action="store_true", help="the full grid (the default)")
-    parser.add_argument(
-        "--converged", action="store_true", help="part 3 only: against converged training"
+    args = parse_args(
+        argv,
+        __doc__,
+        {"quick": "digits, 40%% symmetric noise", "full": "the full grid (the default)"},
+        default="full",
+        jobs=(1, "grid cells in parallel processes"),
+        flags={"converged": "part 3 only: against converged training"},
     )
-    parser.add_argument("--jobs", type=int, default=1, help="grid cells in parallel processes")
-    args = parser.parse_args(argv)
-    name = "quick" if args.quick else "full"
+    name = args.mode
     config = CONFIGS[name]
     if args.converged:
         report = Report(
@@ -360,8 +349,7 @@ def main(argv=None):
         },
         packages=("torch", "skorch"),
     )
-    torch.set_num_threads(1)
-    with threadpool_limits(1):
+    with single_threaded():
         defaults = _defaults_rows(config["default_seeds"])
     print("done: defaults", flush=True)
     cells = [
@@ -371,10 +359,9 @@ def main(argv=None):
         for seed in config["seeds"]
     ]
     rows = []
-    with ProcessPoolExecutor(args.jobs) as pool:
-        for cell, cell_rows in zip(cells, pool.map(_cell_rows, *zip(*cells))):
-            rows += cell_rows
-            print(f"done: {cell[:4]}", flush=True)
+    for cell, cell_rows in zip(cells, parallel_map(_cell_rows, cells, args.jobs)):
+        rows += cell_rows
+        print(f"done: {cell[:4]}", flush=True)
     raw = pd.DataFrame(rows)
     table = "\n\n".join(
         [
@@ -385,7 +372,7 @@ def main(argv=None):
         ]
     )
     report.write(f"neural_{name}", raw, table, [_conclusions(defaults, raw)])
-    defaults.to_csv(RESULTS / f"neural_{name}_defaults.csv", index=False)
+    write_csv(f"neural_{name}_defaults", defaults)
     return 0
 
 

@@ -20,20 +20,26 @@ Run from the repository root: ``python -m benchmarks.bench_partial [--quick]``.
 
 # SPDX-License-Identifier: BSD-3-Clause
 
-import argparse
 import hashlib
-import time
 
 import numpy as np
 import pandas as pd
-import torch
-from threadpoolctl import threadpool_limits
 
-from sklearn_lip.neural import LIPClassifier
-from sklearn_lip.noise import PartialLabelNoise
+from sklearn_lip import LIPClassifier, PartialLabelNoise
 
-from ._common import Report, describe_generated, markdown_table, split_dataset
+from ._common import (
+    Report,
+    describe_generated,
+    markdown_table,
+    parse_args,
+    single_threaded,
+    split_dataset,
+    timed,
+)
 from ._networks import LAP_MODES, oracle_gains
+
+__all__ = ["main"]
+
 
 class SharedTrainingLIPClassifier(LIPClassifier):
     """LIPClassifier that trains each network once per process and reuses it.
@@ -45,6 +51,7 @@ class SharedTrainingLIPClassifier(LIPClassifier):
 
     _networks = {}
 
+    # Overrides LIPClassifier's private training hook: the one place where a network is trained.
     def _train(self, task, rows, description, **kwargs):
         held_out = kwargs.get("held_out")
         digest = hashlib.sha1()
@@ -57,8 +64,6 @@ class SharedTrainingLIPClassifier(LIPClassifier):
             )
         return self._networks[key]
 
-
-__all__ = ["main"]
 
 METHODS = ("cc", "proden", "naive")
 CONFIGS = {
@@ -86,9 +91,8 @@ def _rows(dataset, ambiguity, seed):
         fit_s = oracle = None
         for lap in LAP_MODES:
             clf = SharedTrainingLIPClassifier(criterion=criterion, lap=lap, random_state=seed)
-            start = time.perf_counter()
-            clf.fit(X_train, target)
-            fit_s = fit_s or time.perf_counter() - start  # the first fit trains the networks
+            seconds, _ = timed(clf.fit, X_train, target)
+            fit_s = fit_s or seconds  # the first fit trains the networks
             raw = clf.classes_[clf.net_.predict(X_test.astype(np.float32))]
             if oracle is None:
                 oracle = oracle_gains(clf, X_train, Y, X_test, y_test)
@@ -171,11 +175,13 @@ def _conclusions(summary, raw):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="digits and wine, ambiguity 0.3")
-    parser.add_argument("--full", action="store_true", help="the full grid (the default)")
-    args = parser.parse_args(argv)
-    name = "quick" if args.quick else "full"
+    args = parse_args(
+        argv,
+        __doc__,
+        {"quick": "digits and wine, ambiguity 0.3", "full": "the full grid (the default)"},
+        default="full",
+    )
+    name = args.mode
     config = CONFIGS[name]
     report = Report(
         f"LIPClassifier on candidate sets ({name})",
@@ -196,17 +202,12 @@ def main(argv=None):
         packages=("torch", "skorch"),
     )
     rows = []
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        with threadpool_limits(1):
-            for dataset in config["datasets"]:
-                for ambiguity in config["ambiguities"]:
-                    for seed in config["seeds"]:
-                        rows += _rows(dataset, ambiguity, seed)
-                    print(f"done {dataset} {ambiguity}", flush=True)
-    finally:
-        torch.set_num_threads(threads)
+    with single_threaded():
+        for dataset in config["datasets"]:
+            for ambiguity in config["ambiguities"]:
+                for seed in config["seeds"]:
+                    rows += _rows(dataset, ambiguity, seed)
+                print(f"done {dataset} {ambiguity}", flush=True)
     raw = pd.DataFrame(rows)
     summary = _summary(raw[raw.method.isin(METHODS)])
     table = markdown_table(summary, float_format="{:.2f}")

@@ -49,12 +49,10 @@ worker processes set this themselves). Results go to
 
 # SPDX-License-Identifier: BSD-3-Clause
 
-import argparse
 import os
 import shutil
 import tempfile
 import time
-import tracemalloc
 import warnings
 from pathlib import Path
 from unittest import mock
@@ -66,11 +64,20 @@ import pandas as pd
 from distributed import Client, LocalCluster
 from scipy import sparse
 from sklearn.utils import gen_batches
-from threadpoolctl import threadpool_limits
 
-from benchmarks._common import Report, markdown_table
 from sklearn_lip import lip_refine
-from sklearn_lip._lip import LAPStatistics
+from sklearn_lip._lip import LAPStatistics  # counts the log mode's objective evaluations
+
+from ._common import (
+    Report,
+    markdown_table,
+    parse_args,
+    single_threaded,
+    timed,
+    traced_peak_mb,
+)
+
+__all__ = ["main"]
 
 N_FEATURES, N_CLASSES, K, CHUNK, SEED = 100, 20, 10, 100_000, 0
 LOG_MAX_N = 200_000
@@ -179,21 +186,6 @@ def _product_sums(block, W):
 
 def _batches(n):
     return gen_batches(n, CHUNK)
-
-
-def timed(func):
-    start = time.perf_counter()
-    result = func()
-    return time.perf_counter() - start, result
-
-
-def traced_peak_mb(func):
-    tracemalloc.start()
-    try:
-        func()
-        return tracemalloc.get_traced_memory()[1] / 2**20
-    finally:
-        tracemalloc.stop()
 
 
 def counting_log_evaluations(func):
@@ -325,15 +317,17 @@ def summary_table(frame):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="n = 200k only")
-    parser.add_argument("--full", action="store_true", help="the full grid (the default)")
-    args = parser.parse_args(argv)
-    sizes = [200_000] if args.quick else [200_000, 1_000_000, 10_000_000]
+    args = parse_args(
+        argv,
+        __doc__,
+        {"quick": "n = 200k only", "full": "the full grid (the default)"},
+        default="full",
+    )
+    sizes = [200_000] if args.mode == "quick" else [200_000, 1_000_000, 10_000_000]
     repeats = {200_000: 9, 1_000_000: 5, 10_000_000: 3}
     W = np.random.default_rng([SEED, 3]).normal(size=(N_FEATURES + 1, N_CLASSES))
     report = Report(
-        f"LIP at scale ({'quick' if args.quick else 'full'})",
+        f"LIP at scale ({args.mode})",
         {
             "data": f"q={N_FEATURES} features (uniform), l={N_CLASSES} classes "
             f"(1-D labels), k={K}, fit_intercept=True, blocks of {CHUNK} rows, "
@@ -353,7 +347,7 @@ def main(argv=None):
             X_dask, y_dask = dask_data(n)
             n_blocks = X_dask.numblocks[0]
             engine_rows, by_engine = [], {}
-            with threadpool_limits(1):
+            with single_threaded():
                 if n <= DENSE_MAX_N:
                     for engine, dtype in (("dense", np.float64), ("dense-f32", np.float32)):
                         X, y = dense_data(n, dtype)
@@ -371,7 +365,7 @@ def main(argv=None):
                 found, _ = run_local("csr", n, operations(X, y, W, n), repeats[n], 1)
                 engine_rows += found
                 del X, y
-            with threadpool_limits(1), dask.config.set(scheduler="threads", num_workers=2):
+            with single_threaded(), dask.config.set(scheduler="threads", num_workers=2):
                 found, by_engine["dask-threads"] = run_local(
                     "dask-threads", n, operations(X_dask, y_dask, W, n), repeats[n], n_blocks
                 )
@@ -411,10 +405,9 @@ def main(argv=None):
     check_table = "Largest relative difference of the refined W between engines:\n\n" + (
         markdown_table(pd.DataFrame(checks), float_format="{:.1e}")
     )
-    report.write(
-        f"scale_{'quick' if args.quick else 'full'}", frame, table, [detail, check_table, *notes]
-    )
+    report.write(f"scale_{args.mode}", frame, table, [detail, check_table, *notes])
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

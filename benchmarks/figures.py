@@ -39,10 +39,11 @@ import pandas as pd
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # after choosing the backend
 
+from ._common import RESULTS
+
 __all__ = ["main"]
 
 REPO = Path(__file__).resolve().parents[1]
-RESULTS = REPO / "benchmarks" / "results"
 IMAGES = REPO / "docs" / "images"
 
 NEURAL_REQUIRED = [
@@ -62,7 +63,6 @@ CRITERIA = {
     "forward": ("forward correction", "tab:orange"),
 }
 RATE_TICKS = [0.2, 0.3, 0.4]
-
 
 
 def read_csv(name, required):

@@ -12,7 +12,6 @@ is shown when it ends.
 
 # SPDX-License-Identifier: BSD-3-Clause
 
-import argparse
 import importlib
 import inspect
 import subprocess
@@ -20,7 +19,7 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
-from ._common import RESULTS
+from ._common import RESULTS, parse_args
 
 BENCHMARKS = (
     "bench_core",
@@ -74,13 +73,14 @@ def run_one(name, flag):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--quick", action="store_true", help="every benchmark's quick run (default)")
-    mode.add_argument("--full", action="store_true", help="every benchmark's full run")
-    parser.add_argument("--jobs", type=int, default=2, help="benchmarks run at the same time")
-    args = parser.parse_args(argv)
-    flag = "--full" if args.full else "--quick"
+    args = parse_args(
+        argv,
+        __doc__,
+        {"quick": "every benchmark's quick run (default)", "full": "every benchmark's full run"},
+        default="quick",
+        jobs=(2, "benchmarks run at the same time"),
+    )
+    flag = f"--{args.mode}"
 
     started = time.time()
     wall = time.perf_counter()
