@@ -1,0 +1,1 @@
+"""Benchmarks of sklearn-lip: ``python -m benchmarks.run --quick`` runs them all."""

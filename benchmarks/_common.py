@@ -258,7 +258,7 @@ def parallel_map(function, tasks, jobs=1):
             yield function(*task)
     else:
         with ProcessPoolExecutor(jobs) as pool:
-            yield from pool.map(function, *zip(*tasks))
+            yield from pool.map(function, *zip(*tasks, strict=True))
 
 
 def timed(function, *args, repeats=1, **kwargs):

@@ -42,13 +42,15 @@ Results go to ``benchmarks/results/cleaning_{quick,full}.{md,csv}``.
 
 import numpy as np
 import pandas as pd
-from scipy.special import softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.svm import LinearSVC
 
 from sklearn_lip import CleanLabelClassifier, LIPMetaClassifier, MinPerClassWarning
+
+# The estimator's own scores-to-probabilities conversion, so that cleanlab gets the same scores.
+from sklearn_lip.cleaning import _class_proba
 
 from ._common import (
     NOISES,
@@ -138,10 +140,7 @@ class _ScoresAsProba(ClassifierMixin, BaseEstimator):
         return self.estimator_.predict(X)
 
     def predict_proba(self, X):
-        scores = np.asarray(self.estimator_.decision_function(X), dtype=np.float64)
-        if scores.ndim == 1:
-            scores = np.column_stack([np.zeros_like(scores), scores])
-        return softmax(scores, axis=1)
+        return _class_proba(self.estimator_, X, self.classes_)
 
 
 def _make(method, model, seed):
@@ -197,7 +196,7 @@ def _summarize(raw, methods):
     base = raw[raw.method == "base"].set_index([*cell, "seed"]).sort_index()
     out = []
     for key, group in raw[raw.method != "base"].groupby(cell, sort=False):
-        row = dict(zip(cell, key))
+        row = dict(zip(cell, key, strict=True))
         base_cell = base.loc[key]
         row["base_acc"] = 100 * base_cell["accuracy"].mean()
         for method in methods:
@@ -290,6 +289,7 @@ def _summary_lines(cells, raw, methods):
 
 
 def main(argv=None):
+    """Run the cleaning benchmark in the mode of ``argv``; write its results; return 0."""
     args = parse_args(
         argv,
         __doc__,

@@ -146,7 +146,7 @@ def run_cell(model_name, X, y_noisy, X_test, y_test, seed):
     fold_weights = [_weights(clone(estimator).fit(X[tr], y_noisy[tr])) for tr, _ in splits]
     for lap in MODES:
         Y = _targets(y_indices, len(classes), family, lap, W)
-        folds = [Fold(Wf, X[tr], Y[tr], X[va], Y[va]) for Wf, (tr, va) in zip(fold_weights, splits)]
+        folds = [Fold(Wf, X[tr], Y[tr], X[va], Y[va]) for Wf, (tr, va) in zip(fold_weights, splits, strict=True)]
         head = fit_head(W, X, Y, k="auto", lap=lap, folds=folds)
         row[lap] = _accuracy(head.coef, X_test, y_test, classes)
         row[f"k_{lap}"] = head.k
@@ -161,7 +161,7 @@ def run_cell(model_name, X, y_noisy, X_test, y_test, seed):
     stats = LAPStatistics(W, X, Y, fit_intercept=True, keep_projections=lap == "log")
     if stats.rank >= 2:
         base_parts, candidate_parts = [], {}
-        for Wf, (tr, va) in zip(fold_weights, splits):
+        for Wf, (tr, va) in zip(fold_weights, splits, strict=True):
             fold = Fold(Wf, X[tr], Y[tr], X[va], Y[va])
             base_rows, by_k = _fold_correctness(
                 fold, candidate_ks(stats.rank, 16), lap, True, stats
@@ -283,6 +283,7 @@ def conclusions(summary, raw):
 
 
 def main(argv=None):
+    """Run the linear-model benchmark in the mode of ``argv``; write its results; return 0."""
     args = parse_args(
         argv,
         __doc__,

@@ -167,6 +167,7 @@ def conclusions(raw):
 
 
 def main(argv=None):
+    """Run the cost benchmark in the mode of ``argv``; write its results; return 0."""
     args = parse_args(
         argv,
         __doc__,

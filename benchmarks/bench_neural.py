@@ -234,7 +234,7 @@ def _summary(raw):
     cells = ["dataset", "noise", "rate", "criterion"]
     out = []
     for key, group in raw.groupby(cells, sort=False):
-        row = dict(zip(cells, key))
+        row = dict(zip(cells, key, strict=True))
         for column in ("memorising", "keep_best", "default", "oracle_stop", "cleaned"):
             row[column] = 100 * group[column].mean()
         row["LIP"] = 100 * (group.default_lip - group.default).mean()
@@ -295,6 +295,7 @@ def _conclusions(defaults, raw):
 
 
 def main(argv=None):
+    """Run the network benchmark in the mode of ``argv``; write its results; return 0."""
     args = parse_args(
         argv,
         __doc__,
@@ -359,7 +360,7 @@ def main(argv=None):
         for seed in config["seeds"]
     ]
     rows = []
-    for cell, cell_rows in zip(cells, parallel_map(_cell_rows, cells, args.jobs)):
+    for cell, cell_rows in zip(cells, parallel_map(_cell_rows, cells, args.jobs), strict=True):
         rows += cell_rows
         print(f"done: {cell[:4]}", flush=True)
     raw = pd.DataFrame(rows)

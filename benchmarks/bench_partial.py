@@ -2,7 +2,7 @@
 
 For every dataset x ambiguity x seed: candidate sets from ``PartialLabelNoise(ambiguity)`` on
 the training rows (70/30 stratified split, standardized); test accuracy on the *true* labels.
-Methods:
+The methods:
 
 - ``cc`` and ``proden``: LIPClassifier with that criterion on the candidate matrix;
 - ``naive``: one candidate drawn uniformly per row, then LIPClassifier with cross-entropy.
@@ -133,7 +133,7 @@ def _summary(raw):
     out = []
     for key, group in raw.groupby(cells, sort=False):
         first = group[group.lap == LAP_MODES[0]]
-        row = dict(zip(cells, key))
+        row = dict(zip(cells, key, strict=True))
         row["candidates"] = first.mean_candidates.mean()
         row["base acc"] = 100 * first.base.mean()
         row["base sd"] = 100 * first.base.std()
@@ -175,6 +175,7 @@ def _conclusions(summary, raw):
 
 
 def main(argv=None):
+    """Run the partial-label benchmark in the mode of ``argv``; write its results; return 0."""
     args = parse_args(
         argv,
         __doc__,

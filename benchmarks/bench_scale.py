@@ -150,7 +150,10 @@ def labels(n):
 
 
 def operations(X, y, W, n):
-    """name -> callable on one engine's data. Every name starting with "X @ W" is a reference."""
+    """Map each operation's name to a callable on one engine's data.
+
+    Every name starting with "X @ W" is a reference.
+    """
     product_W = W[:-1].astype(np.float32 if X.dtype == np.float32 else np.float64)
     if isinstance(X, da.Array):
         n_blocks = X.numblocks[0]
@@ -317,6 +320,7 @@ def summary_table(frame):
 
 
 def main(argv=None):
+    """Run the scale benchmark in the mode of ``argv``; write its results; return 0."""
     args = parse_args(
         argv,
         __doc__,

@@ -154,7 +154,7 @@ def plot_linear(path):
 def network_curves():
     """Mean clean-test accuracy per (dataset, noise setting) of each network line."""
     neural = read_csv("neural_full.csv", NEURAL_REQUIRED)
-    neural["setting"] = [f"{noise} {rate:.0%}" for noise, rate in zip(neural.noise, neural.rate)]
+    neural["setting"] = [f"{noise} {rate:.0%}" for noise, rate in zip(neural.noise, neural.rate, strict=True)]
     cells = ["dataset", "setting"]
     ce = neural[neural.criterion == "ce"].groupby(cells, sort=False)
     lines = {
@@ -188,9 +188,10 @@ def plot_networks(path):
         "default (ce) + LIP": ("tab:cyan", "s", "--"),
         "default (ce) + cleaning": ("k", "D", "-"),
     }
-    for criterion, (label, colour) in CRITERIA.items():
+    for label, colour in CRITERIA.values():
         styles.setdefault(f"default ({label})", (colour, "o", "--"))
-    for ax, dataset in zip(axes.flat, datasets):
+    # A grid of n_rows x n_cols may hold one axis more than there are datasets.
+    for ax, dataset in zip(axes.flat, datasets, strict=False):
         cell = curves.loc[dataset].reindex(order)
         positions = np.arange(len(order))
         for line in curves.columns:
@@ -230,6 +231,7 @@ def paper_analysis(outdir):
 
 
 def main(argv=None):
+    """Redraw the figures of ``docs/images/`` and, unless ``--curves-only``, the paper analysis."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--curves-only", action="store_true",

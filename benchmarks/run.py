@@ -73,6 +73,7 @@ def run_one(name, flag):
 
 
 def main(argv=None):
+    """Run every benchmark's quick or full mode, two at a time; 1 if one failed, else 0."""
     args = parse_args(
         argv,
         __doc__,

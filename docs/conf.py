@@ -67,4 +67,5 @@ def link_sklearn_reference(app, env, node, contnode):
 
 
 def setup(app):
+    """Register the handler that links unresolved glossary and label references to scikit-learn."""
     app.connect("missing-reference", link_sklearn_reference)

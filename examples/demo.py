@@ -82,6 +82,7 @@ def network_models():
 
 
 def timed_fit(estimator, X, y):
+    """Fit ``estimator`` on ``(X, y)``; return it and the seconds the fit took."""
     start = time.perf_counter()
     estimator.fit(X, y)
     return estimator, time.perf_counter() - start
@@ -151,6 +152,7 @@ def evidence(row):
 
 
 def cells(row):
+    """The printed cells of one result row, in the order of ``COLUMNS``."""
     def seconds(value):
         return "-" if value is None else f"{value:.3f}" if value < 1 else f"{value:.2f}"
 
@@ -171,12 +173,14 @@ def cells(row):
 
 
 def print_table(rows):
+    """Print the result rows as a Markdown table."""
     widths = [max(width, len(name)) for name, width in COLUMNS]
-    print("| " + " | ".join(name.ljust(w) for (name, _), w in zip(COLUMNS, widths)) + " |")
+    header = (name.ljust(w) for (name, _), w in zip(COLUMNS, widths, strict=True))
+    print("| " + " | ".join(header) + " |")
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for row in rows:
         values = cells(row)
-        print("| " + " | ".join(v.ljust(w) for v, w in zip(values, widths)) + " |")
+        print("| " + " | ".join(v.ljust(w) for v, w in zip(values, widths, strict=True)) + " |")
 
 
 def sentences(rows, n_test):
@@ -205,6 +209,7 @@ def sentences(rows, n_test):
 
 
 def main(argv=None):
+    """Run the demo; ``--full`` adds seeds, a noise kind and the network rows."""
     parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
     parser.add_argument(
         "--full", action="store_true",

@@ -121,7 +121,7 @@ def random_subspace(W, k, rng):
 
 
 def similarity_rows(W_clean, W, ks, **columns):
-    """phi and mean principal angle between the top-k right subspaces of W_clean and W, per k."""
+    """Compute phi and the mean principal angle of the top-k right subspaces, per k."""
     rank = np.linalg.matrix_rank(W_clean)
     return [
         columns
@@ -182,7 +182,7 @@ def run_task(name, X, y, ks, seeds):
                 seed=seed,
                 comparison="random subspace",
             )
-    for seed, other in zip(seeds, seeds[1:] + seeds[:1]):
+    for seed, other in zip(seeds, seeds[1:] + seeds[:1], strict=True):
         rows += similarity_rows(
             weights_by_seed[seed][0.0],
             weights_by_seed[other][0.0],
@@ -285,7 +285,7 @@ def plot(results, models, other_clean, images, stem):
     fig.savefig(paths[-1], dpi=110)
 
     fig, axes = plt.subplots(1, len(names), figsize=(5.5 * len(names), 4.2), squeeze=False)
-    for ax, name in zip(axes[0], names):
+    for ax, name in zip(axes[0], names, strict=True):
         W_clean = models[name][0.0]
         # the no-noise reference: a clean model trained on another split (the clean model
         # against itself would be 1 at every k)
@@ -304,7 +304,7 @@ def plot(results, models, other_clean, images, stem):
     fig.savefig(paths[-1], dpi=110)
 
     fig, axes = plt.subplots(1, len(names), figsize=(5.5 * len(names), 4.5), squeeze=False)
-    for ax, name in zip(axes[0], names):
+    for ax, name in zip(axes[0], names, strict=True):
         W_clean, W_noisy = models[name][0.0], models[name][HEATMAP_RATE]
         size = min(HEATMAP_MAX, np.linalg.matrix_rank(W_clean), np.linalg.matrix_rank(W_noisy))
         plot_subspace_similarity(W_clean, W_noisy, size, size, ax=ax)  # marks chance too
@@ -319,6 +319,7 @@ def plot(results, models, other_clean, images, stem):
 
 
 def main(argv=None):
+    """Run the analysis, write its table and figures; ``--quick`` is the small CI run."""
     parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small run (seconds), for CI")
     parser.add_argument("--outdir", type=Path, help="write all outputs here instead of the repo")

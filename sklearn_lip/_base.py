@@ -124,8 +124,10 @@ class BaseWrappingClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator)
         return {"sample_weight": sample_weight}
 
     def _check_predict_input(self, X):
-        """``X`` as the fitted ``estimator_`` expects it; subclasses that converted it in fit
-        convert it here the same way."""
+        """Check that ``self`` is fitted; return ``X`` as the fitted ``estimator_`` expects it.
+
+        Subclasses that converted ``X`` in ``fit`` convert it here the same way.
+        """
         check_is_fitted(self)
         return X
 

@@ -8,8 +8,7 @@ future move is fixed in one file.
 
 from sklearn.base import _fit_context
 from sklearn.utils._chunking import get_chunk_n_rows
-from sklearn.utils.validation import _check_method_params
-from sklearn.utils._param_validation import Interval, StrOptions, HasMethods
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metadata_routing import (
     MetadataRouter,
     MethodMapping,
@@ -17,6 +16,7 @@ from sklearn.utils.metadata_routing import (
     _routing_enabled,
     process_routing,
 )
+from sklearn.utils.validation import _check_method_params
 
 __all__ = [
     "HasMethods",

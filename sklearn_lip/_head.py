@@ -258,7 +258,7 @@ def _choose_k(base_parts, candidate_parts, significance):
             best_net, best_z = net, z
         no_fold_loses = all(
             _paired_z(part, fold_base) > -fold_threshold
-            for part, fold_base in zip(parts, base_parts)
+            for part, fold_base in zip(parts, base_parts, strict=True)
         )
         if z >= threshold and no_fold_loses and (
             net > chosen_net or (net == chosen_net and z > chosen_z)

@@ -628,7 +628,7 @@ def _find_label_issues(
     num_to_remove_per_class=None,
     return_proba=False,
 ):
-    """This package's rules of :func:`find_label_issues`, after its argument handling.
+    """Flag label issues by the package's own rules, after :func:`find_label_issues` checks.
 
     Warnings name classes by ``class_names`` (default: index). With ``return_proba``, returns
     ``(issues, ranking_proba, labels)``: also the probabilities that ranked the rows and the
@@ -716,7 +716,7 @@ def _round_rows(matrix):
 
 
 def _cleanlab_joint(labels, proba):
-    """cleanlab's calibrated confident joint and the rows counted off its diagonal.
+    """Compute cleanlab's calibrated confident joint and the rows counted off its diagonal.
 
     The conventions that differ from :func:`confident_joint`: a tolerance of 1e-6 on the
     thresholds (1e-12 here), a row above several thresholds goes to its overall most probable
@@ -743,9 +743,11 @@ def _cleanlab_joint(labels, proba):
 
 
 def _cleanlab_prune_counts(joint, counts, min_examples, frac_noise, num_to_remove):
-    """cleanlab's prune-count matrix: entry ``[j, k]`` is how many rows given ``k`` to flag as
-    truly ``j`` (the diagonal: how many to keep), after ``min_examples_per_class``,
-    ``frac_noise`` and ``num_to_remove_per_class``."""
+    """Compute cleanlab's prune-count matrix.
+
+    Entry ``[j, k]`` is how many rows given ``k`` to flag as truly ``j`` (the diagonal: how many
+    to keep), after ``min_examples_per_class``, ``frac_noise`` and ``num_to_remove_per_class``.
+    """
     prune = joint.T
     diagonal = np.diag(prune)
     kept = np.maximum(diagonal, min_examples)
@@ -768,7 +770,7 @@ def _cleanlab_prune_counts(joint, counts, min_examples, frac_noise, num_to_remov
 
 
 def _cleanlab_label_issues(labels, proba, filter_by, frac_noise, num_to_remove, min_examples):
-    """cleanlab's ``find_label_issues(labels, pred_probs, filter_by=...)`` as a boolean mask."""
+    """Run cleanlab's ``find_label_issues(labels, pred_probs, filter_by=...)``; a boolean mask."""
     if filter_by not in _CLEANLAB_FILTERS:
         raise ValueError(
             f"filter_by must be one of cleanlab's {_CLEANLAB_FILTERS}; got {filter_by!r}. "
@@ -813,7 +815,7 @@ def _mask(n_samples, rows):
 
 
 def _cleanlab_prune(labels, proba, prune, counts, filter_by, min_examples):
-    """cleanlab's ``_prune_by_class`` / ``_prune_by_count`` over every class, and their "both"."""
+    """Run cleanlab's ``_prune_by_class`` / ``_prune_by_count`` over every class, or "both"."""
     by_class = np.zeros(labels.size, dtype=bool)
     by_rate = np.zeros(labels.size, dtype=bool)
     for k in np.flatnonzero(counts > min_examples):
@@ -915,7 +917,7 @@ def _out_of_fold_proba(estimator, X, y, classes, splits, params, n_jobs, in_samp
     in_sample_sum = np.zeros_like(proba) if in_sample else None
     trained = np.zeros(len(y))
     # The generator first in zip, so that zip runs it to its end (joblib then shuts down).
-    for (test_proba, train_proba), (train, test) in zip(fold_probas, splits):
+    for (test_proba, train_proba), (train, test) in zip(fold_probas, splits, strict=True):
         proba[test] = test_proba
         if in_sample:
             np.add.at(in_sample_sum, train, train_proba)
@@ -1100,8 +1102,9 @@ class CleanLabelClassifier(BaseWrappingClassifier):
             Given, possibly noisy, labels.
 
         sample_weight : array-like of shape (n_samples,), default=None
-            Passed to every fit of ``estimator`` (restricted to the rows of that fit). The
-            flagging itself counts every row once.
+            Passed to every fit of ``estimator`` (restricted to the rows of that fit); a
+            ``ValueError`` when ``estimator.fit`` takes no weights, and as requested with
+            metadata routing. The flagging itself counts every row once.
 
         **fit_params : dict
             Further metadata for the fits of ``estimator``.

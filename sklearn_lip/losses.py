@@ -91,6 +91,7 @@ class CrossEntropy(_RowLoss):
     """
 
     def row_loss(self, input, target):
+        """Per-row ``-log p_y``."""
         return F.cross_entropy(input, target, reduction="none")
 
 
@@ -130,6 +131,7 @@ class LabelSmoothingCrossEntropy(_RowLoss):
         self.smoothing = float(smoothing)
 
     def row_loss(self, input, target):
+        """Per-row cross-entropy against the smoothed one-hot target."""
         return F.cross_entropy(input, target, reduction="none", label_smoothing=self.smoothing)
 
 
@@ -168,6 +170,7 @@ class GeneralizedCrossEntropy(_RowLoss):
         self.q = float(q)
 
     def row_loss(self, input, target):
+        """Per-row ``(1 - p_y^q) / q``."""
         log_p_y = F.log_softmax(input, dim=1).gather(1, target[:, None])[:, 0]
         return (1 - torch.exp(self.q * log_p_y)) / self.q
 
@@ -215,6 +218,7 @@ class SymmetricCrossEntropy(_RowLoss):
         self.alpha, self.beta, self.log_zero = float(alpha), float(beta), float(log_zero)
 
     def row_loss(self, input, target):
+        """Per-row ``alpha`` cross-entropy plus ``beta`` reverse cross-entropy."""
         log_p_y = F.log_softmax(input, dim=1).gather(1, target[:, None])[:, 0]
         reverse = -self.log_zero * (1 - torch.exp(log_p_y))
         return -self.alpha * log_p_y + self.beta * reverse
@@ -274,6 +278,7 @@ class ForwardCorrectedCrossEntropy(_RowLoss):
         self.register_buffer("transition_matrix", torch.as_tensor(T, dtype=torch.float32))
 
     def row_loss(self, input, target):
+        """Per-row ``-log (p T)_y``: the cross-entropy of the noisy-label probabilities."""
         noisy = F.softmax(input, dim=1) @ self.transition_matrix.to(input.dtype)
         tiny = torch.finfo(input.dtype).tiny
         return -torch.log(noisy.gather(1, target[:, None])[:, 0].clamp_min(tiny))
@@ -303,6 +308,7 @@ class ClassifierConsistentLoss(_RowLoss):
     """
 
     def row_loss(self, input, target):
+        """Per-row ``-log`` of the probability mass on the candidate set."""
         masked = input.masked_fill(target <= 0, float("-inf"))
         return torch.logsumexp(input, dim=1) - torch.logsumexp(masked, dim=1)
 
@@ -372,6 +378,7 @@ class ProdenLoss(_RowLoss):
         self.register_buffer("confidence", candidates / totals)
 
     def row_loss(self, input, target):
+        """Per-row cross-entropy against the rows' current candidate confidences."""
         log_p = F.log_softmax(input, dim=1)
         loss = -(self.confidence[target].to(log_p.dtype) * log_p).sum(dim=1)
         if self.training:

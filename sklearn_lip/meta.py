@@ -236,11 +236,18 @@ class LIPMetaClassifier(BaseWrappingClassifier):
         sample_weight : array-like of shape (n_samples,), default=None
             Row weights, used by the LIP re-fit and passed to ``estimator.fit`` (a
             ``ValueError`` when it does not accept them; with metadata routing, as requested).
+
+            .. versionchanged:: 0.2
+               An estimator whose ``fit`` takes no weights raises a ``ValueError``, as in
+               every wrapping classifier of the package; it was a warning.
         **fit_params : dict
             Further metadata for ``estimator.fit``.
 
             Only available if `enable_metadata_routing=True`. See the
             :ref:`Metadata Routing User Guide <metadata_routing>` for more details.
+
+            .. versionchanged:: 0.2
+               Without routing they raise a ``ValueError``; they were passed on.
 
         Returns
         -------
@@ -297,7 +304,7 @@ class LIPMetaClassifier(BaseWrappingClassifier):
         return self._refine(W, X, Y, k, folds, sample_weight=None)
 
     def _k_candidates(self):
-        """``k`` as :func:`~sklearn_lip._head.fit_head` takes it: a list-like becomes a checked list."""
+        """``k`` as :func:`~sklearn_lip._head.fit_head` takes it; a list-like becomes a list."""
         if self.k is None or isinstance(self.k, (str, Real)):
             return self.k
         return candidate_list(self.k)

@@ -605,7 +605,7 @@ def test_splitter_whose_training_folds_miss_a_class():
     proba, _ = _out_of_fold_proba(LogisticRegression(), X, y, classes, splits, {}, None)
     assert proba.shape == (90, 3)
     np.testing.assert_allclose(proba.sum(axis=1), 1)
-    for (_, test), missing in zip(splits, classes):
+    for (_, test), missing in zip(splits, classes, strict=True):
         np.testing.assert_array_equal(proba[test, missing], 0)
 
 

@@ -94,10 +94,8 @@ def expected_failed_checks(estimator):
         )
     else:
         return {}
-    return dict.fromkeys(
-        ["check_sample_weight_equivalence_on_dense_data", "check_sample_weight_equivalence_on_sparse_data"],
-        reason,
-    )
+    equivalence = ("check_sample_weight_equivalence_on_dense_data", "check_sample_weight_equivalence_on_sparse_data")
+    return dict.fromkeys(equivalence, reason)
 
 
 def expected_failed_network_checks(estimator):

@@ -148,7 +148,7 @@ def test_log_mode_gradient_matches_finite_differences(problem):
         objective = stats.log_objective(3)
         sigma0 = stats.singular_values[3:] * 0.7
         error = optimize.check_grad(
-            lambda s: objective(s)[0], lambda s: objective(s)[1], sigma0
+            lambda s, f=objective: f(s)[0], lambda s, f=objective: f(s)[1], sigma0
         )
         assert error < 1e-6 * max(1.0, np.abs(objective(sigma0)[1]).max())
 

@@ -470,7 +470,9 @@ def test_grid_search_over_noise_rate_and_inner_params():
     grid = {"noise__rate": [0.0, 0.45], "estimator__C": [0.01, 1.0]}
     search = GridSearchCV(clf, grid, cv=2).fit(X, y)
     assert len(search.cv_results_["params"]) == 4
-    for params, score in zip(search.cv_results_["params"], search.cv_results_["mean_test_score"]):
+    for params, score in zip(
+        search.cv_results_["params"], search.cv_results_["mean_test_score"], strict=True
+    ):
         expected = cross_val_score(clone(clf).set_params(**params), X, y, cv=2).mean()
         assert score == pytest.approx(expected)
     assert search.best_estimator_.noise_.rate == search.best_params_["noise__rate"]

@@ -1,5 +1,8 @@
-"""LIP at scale: Dask arrays (threaded and on a LocalCluster), bounded-memory chunked NumPy and
-sparse input, and the optional-dependency contract."""
+"""LIP at scale: Dask arrays, bounded-memory chunked NumPy and sparse input, optional Dask.
+
+Dask arrays run threaded and on a LocalCluster; the optional-dependency contract says what a
+missing Dask raises.
+"""
 
 import subprocess
 import sys
@@ -12,6 +15,7 @@ from scipy import sparse
 from sklearn.linear_model import SGDClassifier
 
 from sklearn_lip import LIPMetaClassifier, fit_lip_dask, lip_refine
+from sklearn_lip._dask import lap_sums_dask  # imports Dask only when it runs
 from sklearn_lip._head import Fold, fit_head, label_targets
 from sklearn_lip.meta import _label_rows, loss_family
 
@@ -19,8 +23,6 @@ da = pytest.importorskip("dask.array")
 dask = pytest.importorskip("dask")
 distributed = pytest.importorskip("distributed")
 wrappers = pytest.importorskip("dask_ml.wrappers")
-
-from sklearn_lip._dask import lap_sums_dask
 
 LAPS = ["paper", "scaled", "log"]
 

@@ -25,13 +25,13 @@ transpose, ``P(noisy = i | true = j)``: pass ``noise_matrix.T``.
 # SPDX-License-Identifier: BSD-3-Clause
 
 from ._base import corrupt_labels
-from ._classifier import NoisyLabelClassifier
 from ._class_conditional import (
     PairNoise,
     SymmetricNoise,
     TransitionMatrixNoise,
     make_transition_matrix,
 )
+from ._classifier import NoisyLabelClassifier
 from ._instance_dependent import InstanceDependentNoise
 from ._partial_label import PartialLabelNoise
 

@@ -9,7 +9,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 
 import numpy as np
-from sklearn.base import OneToOneFeatureMixin, BaseEstimator, clone
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, clone
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_consistent_length, column_or_1d, validate_data

@@ -1,5 +1,6 @@
-"""Instance-dependent label noise: how likely a label is to flip, and to which class, depends on
-the features of its row.
+"""Instance-dependent label noise: flips that depend on the features of each row.
+
+How likely a label is to flip, and to which class, depends on the features of its row.
 """
 
 # Authors: sklearn-lip developers
