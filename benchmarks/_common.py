@@ -194,7 +194,10 @@ def parse_args(argv, doc, modes, default, jobs=None, flags=None):
     group = parser.add_mutually_exclusive_group()
     for name, help_text in modes.items():
         group.add_argument(
-            f"--{name.replace('_', '-')}", dest="mode", action="store_const", const=name,
+            f"--{name.replace('_', '-')}",
+            dest="mode",
+            action="store_const",
+            const=name,
             help=help_text,
         )
     parser.set_defaults(mode=default)

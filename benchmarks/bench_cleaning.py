@@ -86,8 +86,13 @@ if LIPClassifier is not None:
     # Trained long enough to fit (memorize) noisy labels, as cleaning is meant for: all 30
     # epochs, without the early stopping that LIPClassifier applies by default.
     MODELS["mlp"] = LIPClassifier(
-        hidden_units=(64,), lr=3e-3, batch_size=32, max_epochs=30, early_stopping=False,
-        k=None, random_state=0,
+        hidden_units=(64,),
+        lr=3e-3,
+        batch_size=32,
+        max_epochs=30,
+        early_stopping=False,
+        k=None,
+        random_state=0,
     )
 #: Per mode: datasets, rates and seeds, and the datasets, rates and seeds of the MLP.
 SETTINGS = {
@@ -351,8 +356,13 @@ def main(argv=None):
                         for seed in grid["seeds"]:
                             for row in _run_seed(dataset, noise_kind, rate, model, seed, methods):
                                 rows.append(
-                                    dict(dataset=dataset, noise=noise_kind, rate=rate,
-                                         model=model_name, **row)
+                                    dict(
+                                        dataset=dataset,
+                                        noise=noise_kind,
+                                        rate=rate,
+                                        model=model_name,
+                                        **row,
+                                    )
                                 )
                         print(f"done {dataset} {noise_kind} {rate} {model_name}", flush=True)
 

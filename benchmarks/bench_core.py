@@ -85,8 +85,20 @@ CONFIGS = {
         seeds=[0, 1, 2],
     ),
     "full": dict(
-        datasets=["digits", "wine", "iris", "breast_cancer", "vowel", "segment", "satimage",
-                  "texture", "gen20", "gen50", "gen100", "gen100x80"],
+        datasets=[
+            "digits",
+            "wine",
+            "iris",
+            "breast_cancer",
+            "vowel",
+            "segment",
+            "satimage",
+            "texture",
+            "gen20",
+            "gen50",
+            "gen100",
+            "gen100x80",
+        ],
         noises=[("symmetric", 0.2), ("symmetric", 0.4), ("pair", 0.3), ("instance", 0.3)],
         models=list(MODELS),
         seeds=[0, 1, 2],
@@ -146,7 +158,10 @@ def run_cell(model_name, X, y_noisy, X_test, y_test, seed):
     fold_weights = [_weights(clone(estimator).fit(X[tr], y_noisy[tr])) for tr, _ in splits]
     for lap in MODES:
         Y = _targets(y_indices, len(classes), family, lap, W)
-        folds = [Fold(Wf, X[tr], Y[tr], X[va], Y[va]) for Wf, (tr, va) in zip(fold_weights, splits, strict=True)]
+        folds = [
+            Fold(Wf, X[tr], Y[tr], X[va], Y[va])
+            for Wf, (tr, va) in zip(fold_weights, splits, strict=True)
+        ]
         head = fit_head(W, X, Y, k="auto", lap=lap, folds=folds)
         row[lap] = _accuracy(head.coef, X_test, y_test, classes)
         row[f"k_{lap}"] = head.k
@@ -234,8 +249,15 @@ def summarize(raw):
     for column in ("step_paper/fit", "step_log/fit", "auto_fit/fit"):
         if column in raw:
             table[column] = grouped[column].mean()
-    ordered = ["base", *(f"{c} Δ" for c in (*MODES, "defaults", "previous")), "k (defaults)",
-               "k (previous)", "step_paper/fit", "step_log/fit", "auto_fit/fit"]
+    ordered = [
+        "base",
+        *(f"{c} Δ" for c in (*MODES, "defaults", "previous")),
+        "k (defaults)",
+        "k (previous)",
+        "step_paper/fit",
+        "step_log/fit",
+        "auto_fit/fit",
+    ]
     return table[[c for c in ordered if c in table]].reset_index()
 
 
@@ -248,8 +270,18 @@ def per_seed(raw):
         changed[column] = ["-" if pd.isna(v) else str(int(v)) for v in changed[column]]
     changed["rate"] = changed["rate"].map(str)
     changed["base"] = changed["base"].map("{:.4f}".format)
-    columns = ["dataset", "noise", "rate", "model", "seed", "base", "defaults Δ", "k_defaults",
-               "previous Δ", "k_previous"]
+    columns = [
+        "dataset",
+        "noise",
+        "rate",
+        "model",
+        "seed",
+        "base",
+        "defaults Δ",
+        "k_defaults",
+        "previous Δ",
+        "k_previous",
+    ]
     return changed[columns]
 
 
@@ -276,9 +308,12 @@ def conclusions(summary, raw):
         f"lost on {int((seeds['defaults Δ'] < 0).sum())}, the previous rule on "
         f"{int((seeds['previous Δ'] < 0).sum())}; mean gain over these seeds "
         f"{seeds['defaults Δ'].mean():+.4f} (default) vs {seeds['previous Δ'].mean():+.4f} "
-        "(previous)." if len(seeds) else "No rule changed W on any seed.",
+        "(previous)."
+        if len(seeds)
+        else "No rule changed W on any seed.",
         "Per seed, wherever a rule changed W:\n\n" + markdown_table(seeds, "{:+.4f}")
-        if len(seeds) else "",
+        if len(seeds)
+        else "",
     ]
 
 
@@ -306,10 +341,10 @@ def main(argv=None):
             "noise (kind, rate)": config["noises"],
             "models": ", ".join(MODEL_NAMES[m] for m in config["models"]),
             "protocol": "30% stratified clean test split, StandardScaler on train; noise on "
-                        "train labels only; accuracy on clean test labels, mean over seeds",
+            "train labels only; accuracy on clean test labels, mean over seeds",
             "LIP": "k='auto' (3 stratified folds, significance=0.05) per LAP mode; 'defaults' = "
-                   "LIPMetaClassifier(model, random_state=seed); 'previous' = the 0.1 k rule "
-                   "on the same folds (default LAP mode)",
+            "LIPMetaClassifier(model, random_state=seed); 'previous' = the 0.1 k rule "
+            "on the same folds (default LAP mode)",
             "threads": f"BLAS/OpenMP limited to 1 thread (threadpoolctl); {args.jobs} process(es)",
         },
     )

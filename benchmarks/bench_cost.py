@@ -125,8 +125,11 @@ def run(sizes):
         # cleanlab's next size costs about ten times this one (the sizes grow tenfold)
         cleanlab_estimate_s = 10 * row.get("cleanlab_cv2_s", np.inf)
         rows.append(row)
-        print(f"n={n}: base {row['base_s']:.2f} s, LIP auto x{row['lip_auto/base']:.2f}, "
-              f"LIP step (log) x{row['step_log/base']:.3f}", flush=True)
+        print(
+            f"n={n}: base {row['base_s']:.2f} s, LIP auto x{row['lip_auto/base']:.2f}, "
+            f"LIP step (log) x{row['step_log/base']:.3f}",
+            flush=True,
+        )
     return pd.DataFrame(rows)
 
 
@@ -150,19 +153,25 @@ def conclusions(raw):
         f"- End to end at n={last['n']:,}: LIPMetaClassifier(k='auto') x"
         f"{last['lip_auto/base']:.2f} the base fit, CleanLabelClassifier(cv=2) x"
         f"{last['ours_cv2/base']:.2f}"
-        + (f", cleanlab CleanLearning(cv_n_folds=2) x{last['cleanlab_cv2/base']:.2f}"
-           if pd.notna(last.get("cleanlab_cv2/base", np.nan)) else ", cleanlab not run"),
+        + (
+            f", cleanlab CleanLearning(cv_n_folds=2) x{last['cleanlab_cv2/base']:.2f}"
+            if pd.notna(last.get("cleanlab_cv2/base", np.nan))
+            else ", cleanlab not run"
+        ),
     ]
     for lap in MODES:
         unchanged = raw.loc[raw[f"change_{lap}"] < 1e-9, "n"].tolist()
         if unchanged:
-            lines.append(f"- The {lap} step left W unchanged (relative change < 1e-9) at "
-                         f"n={unchanged}.")
+            lines.append(
+                f"- The {lap} step left W unchanged (relative change < 1e-9) at n={unchanged}."
+            )
     if "cleanlab_cv2_s" in raw:
         skipped = raw.loc[raw["cleanlab_cv2_s"].isna(), "n"].tolist()
         if skipped:
-            lines.append(f"- cleanlab skipped at n={skipped}: 10x its time at the previous "
-                         f"size exceeded {CLEANLAB_BUDGET_S} s.")
+            lines.append(
+                f"- cleanlab skipped at n={skipped}: 10x its time at the previous "
+                f"size exceeded {CLEANLAB_BUDGET_S} s."
+            )
     return lines
 
 
@@ -180,21 +189,21 @@ def main(argv=None):
         {
             "seed": SEED,
             "data": f"make_classification, {N_CLASSES} classes, {N_FEATURES} features "
-                    f"(30 informative), class_sep=2.0, random_state={N_CLASSES}; n in "
-                    f"{SIZES[name]}; {NOISE[0]} noise at rate {NOISE[1]} (random_state={SEED})",
+            f"(30 informative), class_sep=2.0, random_state={N_CLASSES}; n in "
+            f"{SIZES[name]}; {NOISE[0]} noise at rate {NOISE[1]} (random_state={SEED})",
             "base": f"SGDClassifier(loss='log_loss', max_iter=5, tol=None, random_state={SEED})",
             "LIP step": "lip_refine(W, X, y_indices, k=rank(W)//2, lap=mode, "
-                        "fit_intercept=True), W = vstack(coef_.T, intercept_); default "
-                        "chunk size (scikit-learn working_memory)",
+            "fit_intercept=True), W = vstack(coef_.T, intercept_); default "
+            "chunk size (scikit-learn working_memory)",
             "end to end": f"LIPMetaClassifier(base, k='auto', random_state={SEED}); "
-                          f"CleanLabelClassifier(base, cv=2, random_state={SEED}); "
-                          f"cleanlab CleanLearning(base, seed={SEED}, cv_n_folds=2, "
-                          "find_label_issues_kwargs={'n_jobs': 1})",
+            f"CleanLabelClassifier(base, cv=2, random_state={SEED}); "
+            f"cleanlab CleanLearning(base, seed={SEED}, cv_n_folds=2, "
+            "find_label_issues_kwargs={'n_jobs': 1})",
             "timing": "wall time, fastest of 3 runs at n <= 10k, one run above (column "
-                      "`repeats`); ratios divide by the base fit time of the same run; data "
-                      "generation excluded",
+            "`repeats`); ratios divide by the base fit time of the same run; data "
+            "generation excluded",
             "memory": "peak of tracemalloc (NumPy allocations; BLAS/LAPACK workspaces are not "
-                      "traced) during one separate call of the LIP step; X_MB = X.nbytes",
+            "traced) during one separate call of the LIP step; X_MB = X.nbytes",
             "threads": "BLAS/OpenMP limited to 1 thread (threadpoolctl)",
         },
         packages=("cleanlab",),
@@ -206,14 +215,23 @@ def main(argv=None):
         for pattern in ("step_{}/base", "peak_{}_MB", "change_{}")
         for column in map(pattern.format, MODES)
     ]
-    end_columns = ["n", "base_s", "lip_auto/base", "k_auto", "ours_cv2/base",
-                   "cleanlab_cv2/base", "lip_auto/cleanlab_cv2"]
-    table = "\n\n".join([
-        "## LIP step (fixed k): time / base fit, peak traced MB, relative change of W",
-        markdown_table(raw[step_columns]),
-        "## End to end: fit time / base fit",
-        markdown_table(raw[[c for c in end_columns if c in raw]]),
-    ])
+    end_columns = [
+        "n",
+        "base_s",
+        "lip_auto/base",
+        "k_auto",
+        "ours_cv2/base",
+        "cleanlab_cv2/base",
+        "lip_auto/cleanlab_cv2",
+    ]
+    table = "\n\n".join(
+        [
+            "## LIP step (fixed k): time / base fit, peak traced MB, relative change of W",
+            markdown_table(raw[step_columns]),
+            "## End to end: fit time / base fit",
+            markdown_table(raw[[c for c in end_columns if c in raw]]),
+        ]
+    )
     report.write(f"cost_{name}", raw, table, conclusions(raw))
     return 0
 

@@ -154,8 +154,7 @@ def _conclusions(summary, raw):
         gains = ", ".join(f"{lap} {part[f'gain {lap}'].mean():+.2f}" for lap in LAP_MODES)
         oracles = ", ".join(f"{lap} {part[f'oracle {lap}'].mean():+.2f}" for lap in LAP_MODES)
         lines.append(
-            f"- {method}: base {part['base acc'].mean():.2f}%; +LIP gain {gains}; oracle "
-            f"{oracles}"
+            f"- {method}: base {part['base acc'].mean():.2f}%; +LIP gain {gains}; oracle {oracles}"
         )
     lines += ["", "Base accuracy, method minus naive (points, mean over cells):", ""]
     naive = summary[summary.method == "naive"].set_index(["dataset", "ambiguity"])["base acc"]

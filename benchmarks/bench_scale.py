@@ -231,8 +231,7 @@ def interleaved_times(ops, repeats):
             times[name].append(seconds)
             ratios[name].append(seconds / reference)
     summary = {
-        name: (float(np.median(times[name])), float(np.median(ratios[name])))
-        for name in ops
+        name: (float(np.median(times[name])), float(np.median(ratios[name]))) for name in ops
     }
     return summary, results, passes
 

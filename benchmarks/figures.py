@@ -47,7 +47,14 @@ REPO = Path(__file__).resolve().parents[1]
 IMAGES = REPO / "docs" / "images"
 
 NEURAL_REQUIRED = [
-    "dataset", "noise", "rate", "seed", "criterion", "memorising", "default", "default_lip",
+    "dataset",
+    "noise",
+    "rate",
+    "seed",
+    "criterion",
+    "memorising",
+    "default",
+    "default_lip",
     "cleaned",
 ]
 #: Linear panels: datasets both the cleaning and the core benchmark run, and their models.
@@ -86,14 +93,17 @@ def linear_curves():
     cleaning = read_csv(
         "cleaning_full.csv", ["dataset", "noise", "rate", "model", "method", "seed", "accuracy"]
     )
-    core = read_csv("core_full.csv", ["dataset", "noise", "rate", "model", "seed", "base",
-                                      "defaults"])
+    core = read_csv(
+        "core_full.csv", ["dataset", "noise", "rate", "model", "seed", "base", "defaults"]
+    )
     key = ["dataset", "noise", "rate", "model", "seed"]
     wide = cleaning.pivot_table(index=key, columns="method", values="accuracy").reset_index()
     seeds = sorted(set(wide.seed) & set(core.seed))
     if not seeds:
-        raise ValueError("cleaning_full.csv and core_full.csv share no seed; the linear figure "
-                         "compares them on the same splits.")
+        raise ValueError(
+            "cleaning_full.csv and core_full.csv share no seed; the linear figure "
+            "compares them on the same splits."
+        )
     wide = wide[wide.seed.isin(seeds)]
     core = core[core.seed.isin(seeds)][key + ["base", "defaults"]]
     merged = wide.merge(core, on=key, how="left", suffixes=("", "_core"))
@@ -121,18 +131,29 @@ def plot_linear(path):
     columns = [(d, m) for m in LINEAR_MODELS for d in LINEAR_DATASETS]
     noises = [n for n in NOISE_ORDER if n in set(curves.noise)]
     fig, axes = plt.subplots(
-        len(noises), len(columns), figsize=(4 * len(columns), 3.2 * len(noises)),
-        squeeze=False, sharex=True,
+        len(noises),
+        len(columns),
+        figsize=(4 * len(columns), 3.2 * len(noises)),
+        squeeze=False,
+        sharex=True,
     )
     for row, noise in enumerate(noises):
         for col, (dataset, model) in enumerate(columns):
             ax = axes[row, col]
-            cell = curves[(curves.dataset == dataset) & (curves.noise == noise)
-                          & (curves.model == model)].sort_values("rate")
+            cell = curves[
+                (curves.dataset == dataset) & (curves.noise == noise) & (curves.model == model)
+            ].sort_values("rate")
             for method, (label, color, marker, style) in methods.items():
                 if method in cell and cell[method].notna().any():
-                    ax.plot(cell.rate, 100 * cell[method], color=color, marker=marker,
-                            linestyle=style, markersize=4, label=label)
+                    ax.plot(
+                        cell.rate,
+                        100 * cell[method],
+                        color=color,
+                        marker=marker,
+                        linestyle=style,
+                        markersize=4,
+                        label=label,
+                    )
             ax.set_title(f"{dataset}, {LINEAR_MODELS[model]}, {noise} noise", fontsize=9)
             ax.set_xticks(RATE_TICKS)
             ax.grid(alpha=0.3)
@@ -154,7 +175,9 @@ def plot_linear(path):
 def network_curves():
     """Mean clean-test accuracy per (dataset, noise setting) of each network line."""
     neural = read_csv("neural_full.csv", NEURAL_REQUIRED)
-    neural["setting"] = [f"{noise} {rate:.0%}" for noise, rate in zip(neural.noise, neural.rate, strict=True)]
+    neural["setting"] = [
+        f"{noise} {rate:.0%}" for noise, rate in zip(neural.noise, neural.rate, strict=True)
+    ]
     cells = ["dataset", "setting"]
     ce = neural[neural.criterion == "ce"].groupby(cells, sort=False)
     lines = {
@@ -196,19 +219,27 @@ def plot_networks(path):
         positions = np.arange(len(order))
         for line in curves.columns:
             colour, marker, style = styles.get(line) or (next(spare), "o", "--")
-            ax.plot(positions, 100 * cell[line], marker=marker, markersize=4, linestyle=style,
-                    color=colour, label=line)
+            ax.plot(
+                positions,
+                100 * cell[line],
+                marker=marker,
+                markersize=4,
+                linestyle=style,
+                color=colour,
+                label=line,
+            )
         ax.set_xticks(positions, order, fontsize=8)
         ax.set_title(dataset, fontsize=9)
         ax.set_xlabel("training-label noise")
         ax.set_ylabel("clean test accuracy (%)")
         ax.grid(alpha=0.3)
-    for ax in axes.flat[len(datasets):]:
+    for ax in axes.flat[len(datasets) :]:
         ax.set_visible(False)
     handles, labels = axes[0, 0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=3, frameon=False, fontsize=8)
-    fig.suptitle(f"Networks (LIPClassifier): accuracy vs noise (neural_full.csv; mean of seeds "
-                 f"{seeds})")
+    fig.suptitle(
+        f"Networks (LIPClassifier): accuracy vs noise (neural_full.csv; mean of seeds {seeds})"
+    )
     fig.tight_layout(rect=(0, 0.12, 1, 0.96))
     fig.savefig(path, dpi=100)
     plt.close(fig)
@@ -234,7 +265,8 @@ def main(argv=None):
     """Redraw the figures of ``docs/images/`` and, unless ``--curves-only``, the paper analysis."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--curves-only", action="store_true",
+        "--curves-only",
+        action="store_true",
         help="only the figures drawn from the committed CSVs (skips the paper analysis refit)",
     )
     parser.add_argument("--outdir", type=Path, help="write here instead of docs/images")

@@ -153,6 +153,7 @@ def evidence(row):
 
 def cells(row):
     """The printed cells of one result row, in the order of ``COLUMNS``."""
+
     def seconds(value):
         return "-" if value is None else f"{value:.3f}" if value < 1 else f"{value:.2f}"
 
@@ -212,7 +213,8 @@ def main(argv=None):
     """Run the demo; ``--full`` adds seeds, a noise kind and the network rows."""
     parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
     parser.add_argument(
-        "--full", action="store_true",
+        "--full",
+        action="store_true",
         help="three seeds, instance-dependent noise too, and the network rows (minutes)",
     )
     args = parser.parse_args(argv)
@@ -245,15 +247,14 @@ def main(argv=None):
                 print(
                     f"[{len(rows) + 1}/{total}] seed {seed}, {noise_name}, {model_name} "
                     f"({time.perf_counter() - start:.0f} s so far)",
-                    file=sys.stderr, flush=True,
+                    file=sys.stderr,
+                    flush=True,
                 )
                 # One BLAS/OpenMP thread: these fits are small, and on a machine whose cores are
                 # busy, multi-threaded BLAS made LogisticRegression rows 50 s instead of 0.1 s.
                 with warnings.catch_warnings(), threadpool_limits(1):
                     warnings.simplefilter("ignore", ConvergenceWarning)
-                    row = run_row(
-                        model(seed), X_train, y_noisy, y_indices, X_test, y_test, seed
-                    )
+                    row = run_row(model(seed), X_train, y_noisy, y_indices, X_test, y_test, seed)
                 rows.append({"seed": seed, "noise": noise_name, "model": model_name, **row})
     print_table(rows)
     print(

@@ -248,8 +248,7 @@ def conclusion(df):
     per_model = noise[noise.k == ks[0]].groupby("rate")
     erank, sigma_1 = per_model.effective_rank.mean(), per_model.sigma_1.mean()
     at_40 = ", ".join(
-        f"k={k}: {phi.loc[k, 0.4]:.2f} (chance {chance[k]:.2f}, clean other split "
-        f"{resplit[k]:.2f})"
+        f"k={k}: {phi.loc[k, 0.4]:.2f} (chance {chance[k]:.2f}, clean other split {resplit[k]:.2f})"
         for k in ks
     )
     return (

@@ -260,8 +260,10 @@ def _choose_k(base_parts, candidate_parts, significance):
             _paired_z(part, fold_base) > -fold_threshold
             for part, fold_base in zip(parts, base_parts, strict=True)
         )
-        if z >= threshold and no_fold_loses and (
-            net > chosen_net or (net == chosen_net and z > chosen_z)
+        if (
+            z >= threshold
+            and no_fold_loses
+            and (net > chosen_net or (net == chosen_net and z > chosen_z))
         ):
             chosen, chosen_net, chosen_z = k, net, z
     return chosen, scores, chosen_z if chosen is not None else best_z
@@ -344,9 +346,7 @@ def fit_head(
             candidates = candidate_ks(stats.rank)
         else:
             candidates = _candidates_in_range(k, stats.rank)
-        k, scores, z = _select_k(
-            folds or (), candidates, lap, fit_intercept, significance, stats
-        )
+        k, scores, z = _select_k(folds or (), candidates, lap, fit_intercept, significance, stats)
     elif isinstance(k, Real) and not isinstance(k, Integral):
         k = _k_from_fraction(k, singular_values, stats.rank)
     if k is None:

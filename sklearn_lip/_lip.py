@@ -121,9 +121,7 @@ class LAPStatistics:
                 f"{' with fit_intercept=True' if fit_intercept else ''}; got {X.shape}."
             )
         if X.shape[0] == 0:
-            raise ValueError(
-                f"X has no rows (shape {X.shape}): LIP re-fits on the training rows."
-            )
+            raise ValueError(f"X has no rows (shape {X.shape}): LIP re-fits on the training rows.")
         if Y.shape[0] != X.shape[0] or (Y.ndim == 2 and Y.shape[1] != n_classes):
             raise ValueError(
                 f"Y must have shape ({X.shape[0]}, {n_classes}) or ({X.shape[0]},); got {Y.shape}."

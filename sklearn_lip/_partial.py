@@ -145,7 +145,5 @@ def encode_labels(y, classes=None):
     position = {label: i for i, label in enumerate(classes.tolist())}
     unknown = set(np.unique(y).tolist()) - set(position)
     if unknown:
-        raise ValueError(
-            f"y has labels that are not in classes: {sorted(unknown, key=str)[:10]}."
-        )
+        raise ValueError(f"y has labels that are not in classes: {sorted(unknown, key=str)[:10]}.")
     return classes, np.array([position[label] for label in y.tolist()], dtype=np.int64)

@@ -107,8 +107,6 @@ def rows_of(X, rows):
     )
 
 
-
-
 def lap_row_sums(Z, YV, sample_weight):
     """``sum_n w_n Z_n^2`` and ``sum_n w_n Z_n (Y V)_n`` over one block of rows, per column.
 

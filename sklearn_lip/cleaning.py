@@ -553,9 +553,14 @@ def find_label_issues(
         )
     if filter_by is None:
         issues, ranking_proba, labels = _find_label_issues(
-            labels, pred_proba, "class_margin" if method is None else method,
-            5 if min_per_class is None else min_per_class, in_sample_proba, in_sample_weight,
-            frac_noise=frac_noise, num_to_remove_per_class=num_to_remove_per_class,
+            labels,
+            pred_proba,
+            "class_margin" if method is None else method,
+            5 if min_per_class is None else min_per_class,
+            in_sample_proba,
+            in_sample_weight,
+            frac_noise=frac_noise,
+            num_to_remove_per_class=num_to_remove_per_class,
             return_proba=True,
         )
     else:
@@ -571,7 +576,11 @@ def find_label_issues(
             )
         labels, ranking_proba = _check_labels_proba(labels, pred_proba)
         issues = _cleanlab_label_issues(
-            labels, ranking_proba, filter_by, frac_noise, num_to_remove_per_class,
+            labels,
+            ranking_proba,
+            filter_by,
+            frac_noise,
+            num_to_remove_per_class,
             1 if min_per_class is None else min_per_class,
         )
     if return_indices_ranked_by is None:
@@ -696,6 +705,7 @@ def _name_classes(indices, class_names):
 # filter_by call gives the rows cleanlab gives. Their conventions differ from this package's
 # confident joint on purpose (see _cleanlab_joint); tests/test_cleaning.py compares both with
 # cleanlab itself.
+
 
 def _round_preserving_sum(values):
     """Round to integers with the same (rounded) total: cleanlab's ``round_preserving_sum``."""
@@ -1149,13 +1159,25 @@ class CleanLabelClassifier(BaseWrappingClassifier):
             splitter = check_cv(self.cv)
         splits = list(splitter.split(X, y_encoded))
         pred_proba, in_sample_proba = _out_of_fold_proba(
-            estimator, X, y, self.classes_, splits, params, self.n_jobs,
+            estimator,
+            X,
+            y,
+            self.classes_,
+            splits,
+            params,
+            self.n_jobs,
             in_sample=self.in_sample_weight > 0,
         )
 
         issues, ranking_proba, _ = _find_label_issues(
-            y_encoded, pred_proba, self.method, self.min_per_class, in_sample_proba,
-            self.in_sample_weight, class_names=self.classes_, return_proba=True,
+            y_encoded,
+            pred_proba,
+            self.method,
+            self.min_per_class,
+            in_sample_proba,
+            self.in_sample_weight,
+            class_names=self.classes_,
+            return_proba=True,
         )
         self.noise_matrix_ = estimate_noise_matrix(y_encoded, pred_proba)
         # A dict of equal-length columns, like cv_results_: pandas.DataFrame(label_issues_)

@@ -121,8 +121,7 @@ def _check_dimension(value, name, rank, bound):
     """Check ``1 <= value <= rank`` for a subspace dimension; ``bound`` names the rank."""
     if isinstance(value, bool) or not isinstance(value, Integral) or not 1 <= value <= rank:
         raise ValueError(
-            f"{name} must be an integer with 1 <= {name} <= {bound} = {rank}; "
-            f"got {name}={value!r}."
+            f"{name} must be an integer with 1 <= {name} <= {bound} = {rank}; got {name}={value!r}."
         )
     return int(value)
 
@@ -516,12 +515,22 @@ def plot_subspace_similarity(
         # where max(i, j) = d, phi = chance = 1 for any two matrices: nothing to mark
         below = (phi <= chance + 1e-12) & (chance < 1)
         ax.scatter(
-            j[below], i[below], marker="x", color="white", s=max(4.0, 300.0 / max(n_i, n_j)),
-            linewidths=0.8, label=f"at or below chance, max(i, j) / {dim}",
+            j[below],
+            i[below],
+            marker="x",
+            color="white",
+            s=max(4.0, 300.0 / max(n_i, n_j)),
+            linewidths=0.8,
+            label=f"at or below chance, max(i, j) / {dim}",
         )
         # below the axes, so that it hides no cell; grey, so that the white mark shows
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), fontsize="small",
-                  facecolor="0.55", framealpha=1.0)
+        ax.legend(
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.16),
+            fontsize="small",
+            facecolor="0.55",
+            framealpha=1.0,
+        )
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("j (top-j subspace of W_b)")

@@ -26,9 +26,7 @@ try:
     from torch import nn
     from torch.nn import functional as F
 except ImportError as exc:  # pragma: no cover - exercised in a subprocess by the tests
-    raise ImportError(
-        'sklearn_lip.losses needs PyTorch: pip install "sklearn-lip[torch]"'
-    ) from exc
+    raise ImportError('sklearn_lip.losses needs PyTorch: pip install "sklearn-lip[torch]"') from exc
 
 __all__ = [
     "ClassifierConsistentLoss",

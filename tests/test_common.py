@@ -94,7 +94,10 @@ def expected_failed_checks(estimator):
         )
     else:
         return {}
-    equivalence = ("check_sample_weight_equivalence_on_dense_data", "check_sample_weight_equivalence_on_sparse_data")
+    equivalence = (
+        "check_sample_weight_equivalence_on_dense_data",
+        "check_sample_weight_equivalence_on_sparse_data",
+    )
     return dict.fromkeys(equivalence, reason)
 
 

@@ -14,9 +14,7 @@ def paper_reference(W, X, Y, k):
     U, S, Vt = np.linalg.svd(W, full_matrices=False)
     W_k = U[:, :k] @ np.diag(S[:k]) @ Vt[:k]
     R = Y - X @ W_k
-    sigmas = [
-        U[:, i] @ X.T @ R @ Vt[i] / (U[:, i] @ X.T @ X @ U[:, i]) for i in range(k, len(S))
-    ]
+    sigmas = [U[:, i] @ X.T @ R @ Vt[i] / (U[:, i] @ X.T @ X @ U[:, i]) for i in range(k, len(S))]
     return W_k + U[:, k:] @ np.diag(sigmas) @ Vt[k:]
 
 
@@ -130,8 +128,12 @@ def test_log_mode_reaches_the_cross_entropy_optimum(problem):
         weights = U @ np.diag(np.concatenate([S[:k], sigmas])) @ Vt
         return -np.mean(np.sum(Y * log_softmax(X @ weights, axis=1), axis=1))
 
-    reference = optimize.minimize(cross_entropy, S[k:], method="Nelder-Mead",
-                                  options={"xatol": 1e-8, "fatol": 1e-12, "maxiter": 20000})
+    reference = optimize.minimize(
+        cross_entropy,
+        S[k:],
+        method="Nelder-Mead",
+        options={"xatol": 1e-8, "fatol": 1e-12, "maxiter": 20000},
+    )
     refined = lip_refine(W, X, Y, k, lap="log")
     refined_sigmas = np.diag(U.T @ refined @ Vt.T)[k:]
     assert cross_entropy(refined_sigmas) <= reference.fun + 1e-6

@@ -65,9 +65,7 @@ def test_forward_correction():
     loss = ForwardCorrectedCrossEntropy(T)
     assert value(loss, LOGITS, torch.tensor([1])) == pytest.approx(-math.log(0.3), rel=1e-6)
     identity = ForwardCorrectedCrossEntropy(np.eye(2))
-    assert value(identity, LOGITS, torch.tensor([1])) == pytest.approx(
-        -math.log(0.25), rel=1e-6
-    )
+    assert value(identity, LOGITS, torch.tensor([1])) == pytest.approx(-math.log(0.25), rel=1e-6)
 
 
 def test_classifier_consistent_loss_sums_candidate_probabilities():

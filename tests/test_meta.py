@@ -62,8 +62,12 @@ def test_lap_modes_and_targets_per_family():
 
 @pytest.mark.parametrize(
     "estimator, has_proba",
-    [(LogisticRegression(), True), (RidgeClassifier(), False), (LinearSVC(), False),
-     (SGDClassifier(loss="modified_huber"), False)],
+    [
+        (LogisticRegression(), True),
+        (RidgeClassifier(), False),
+        (LinearSVC(), False),
+        (SGDClassifier(loss="modified_huber"), False),
+    ],
 )
 def test_predict_proba_only_for_log_loss_models(data, estimator, has_proba):
     X, y = data
@@ -116,8 +120,11 @@ def test_auto_picks_a_k_when_the_gain_is_clear():
     flip = rng.rand(n) < 0.4
     y_noisy = np.where(flip, rng.randint(0, n_classes, n), y)
     clf = LIPMetaClassifier(
-        LogisticRegression(C=100, max_iter=300), k=[2, 3, 5, 10, 20], lap="paper",
-        significance=0.2, random_state=0,
+        LogisticRegression(C=100, max_iter=300),
+        k=[2, 3, 5, 10, 20],
+        lap="paper",
+        significance=0.2,
+        random_state=0,
     ).fit(X[:4000], y_noisy[:4000])
     assert clf.k_ in (2, 3, 5)
     assert clf.validation_z_ >= norm.isf(0.2 / 5)  # one-sided, Bonferroni over 5 candidates
@@ -153,8 +160,10 @@ def test_estimator_without_coef_raises_type_error(data):
         LIPMetaClassifier(KNeighborsClassifier()).fit(X, y)
 
 
-@pytest.mark.parametrize("k, message", [(7, "1 <= k < rank"), (0, "'k' parameter"),
-                                        ("best", "'k' parameter"), (1.5, "'k' parameter")])
+@pytest.mark.parametrize(
+    "k, message",
+    [(7, "1 <= k < rank"), (0, "'k' parameter"), ("best", "'k' parameter"), (1.5, "'k' parameter")],
+)
 def test_invalid_k(data, k, message):
     X, y = data
     with pytest.raises(ValueError, match=message):
@@ -183,7 +192,8 @@ def test_string_labels_pandas_sparse_and_float32(data):
     np.testing.assert_array_equal(
         sparse_clf.fit(sparse.csr_matrix(X), labels).predict(sparse.csr_matrix(X)),
         LIPMetaClassifier(RidgeClassifier(solver="sparse_cg", tol=1e-10), k=2)
-        .fit(X, labels).predict(X),
+        .fit(X, labels)
+        .predict(X),
     )
     assert (clf.fit(X.astype(np.float32), labels).predict(X) == dense_pred).mean() > 0.98
 
@@ -290,8 +300,11 @@ def test_fit_head_checks_k_lists_too(data):
 
 @pytest.mark.parametrize(
     "estimator, dtype",
-    [(LogisticRegression(), np.float32), (RidgeClassifier(), np.float32),
-     (LinearSVC(random_state=0), np.float64)],
+    [
+        (LogisticRegression(), np.float32),
+        (RidgeClassifier(), np.float32),
+        (LinearSVC(random_state=0), np.float64),
+    ],
 )
 def test_float32_input_keeps_the_inner_models_precision(data, estimator, dtype):
     X, y = data
@@ -330,7 +343,7 @@ def _rows(n_right_only_candidate, n_right_only_base, n=400):
     base = np.zeros(n, dtype=bool)
     candidate = np.zeros(n, dtype=bool)
     candidate[:n_right_only_candidate] = True
-    base[n - n_right_only_base:] = True
+    base[n - n_right_only_base :] = True
     return base, candidate
 
 

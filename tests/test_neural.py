@@ -227,9 +227,7 @@ class Tower(torch.nn.Module):
 
 def test_user_module_with_a_named_head(four_class_task):
     X, y = four_class_task
-    clf = LIPClassifier(
-        module=Tower, module__width=12, head="classifier.2", **FIXED
-    ).fit(X, y)
+    clf = LIPClassifier(module=Tower, module__width=12, head="classifier.2", **FIXED).fit(X, y)
     assert clf.coef_.shape == (4, 12)
     assert clf.score(X, y) > 0.5
     with pytest.raises(ValueError, match="no submodule head='head'"):
@@ -237,9 +235,7 @@ def test_user_module_with_a_named_head(four_class_task):
     with pytest.raises(ValueError, match="must be an nn.Linear layer with 4 outputs"):
         LIPClassifier(module=Tower, head="classifier.0", **FIXED).fit(X, y)
     with pytest.raises(ValueError, match="must be the output of its head"):
-        LIPClassifier(
-            module=Tower, module__detour=True, head="classifier.2", **FIXED
-        ).fit(X, y)
+        LIPClassifier(module=Tower, module__detour=True, head="classifier.2", **FIXED).fit(X, y)
     with pytest.raises(ValueError, match="torch.nn.Module subclass"):
         LIPClassifier(module=dict, **FIXED).fit(X, y)
 
@@ -251,7 +247,11 @@ def test_user_module_with_a_named_head(four_class_task):
 def noisy_task():
     """A task a network memorises: 40% of the training labels flipped, clean test labels."""
     X, y = make_classification(
-        n_samples=900, n_features=20, n_informative=10, n_classes=4, class_sep=1.5,
+        n_samples=900,
+        n_features=20,
+        n_informative=10,
+        n_classes=4,
+        class_sep=1.5,
         random_state=1,
     )
     X = StandardScaler().fit_transform(X)
@@ -354,8 +354,12 @@ def test_verbose_names_the_network_of_every_epoch_table(four_class_task, capsys)
 def test_skorch_style_parameters_are_parameters(four_class_task):
     X, y = four_class_task
     clf = LIPClassifier(
-        module=Tower, module__width=12, head="classifier.2",
-        optimizer=torch.optim.SGD, optimizer__momentum=0.9, **FAST,
+        module=Tower,
+        module__width=12,
+        head="classifier.2",
+        optimizer=torch.optim.SGD,
+        optimizer__momentum=0.9,
+        **FAST,
     )
     assert clf.get_params()["module__width"] == 12
     assert clone(clf).get_params()["optimizer__momentum"] == 0.9

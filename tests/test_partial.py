@@ -163,9 +163,9 @@ def test_grid_search_over_criterion_and_k_with_candidate_sets(data):
 def test_noisy_label_classifier_with_partial_label_noise(data):
     X, y, _ = data
     # Integer labels 0..K-1 are the candidate matrix's default column labels.
-    clf = NoisyLabelClassifier(
-        LIPClassifier(**FIXED), PartialLabelNoise(0.3, random_state=0)
-    ).fit(X, y)
+    clf = NoisyLabelClassifier(LIPClassifier(**FIXED), PartialLabelNoise(0.3, random_state=0)).fit(
+        X, y
+    )
     assert clf.estimator_.criterion_ == "cc"
     assert clf.score(X, y) > 0.6
     # Other labels: tell LIPClassifier the column labels, which PartialLabelNoise sorts.

@@ -45,4 +45,3 @@ __all__ = [
     "corrupt_labels",
     "make_transition_matrix",
 ]
-

@@ -139,9 +139,10 @@ class NoisyLabelClassifier(BaseWrappingClassifier):
         inner_fit_params = self._inner_fit_params(sample_weight, fit_params)
         self.classes_ = np.unique(y)
         self.noise_ = clone(self._get_noise())
-        if self.random_state is not None and self.noise_.get_params().get(
-            "random_state", False
-        ) is None:
+        if (
+            self.random_state is not None
+            and self.noise_.get_params().get("random_state", False) is None
+        ):
             # The noise has no seed of its own (e.g. the default): seed it from ours.
             self.noise_.set_params(random_state=self.random_state)
         X_train, y_noisy = self.noise_.fit_resample(X, y)
