@@ -38,7 +38,7 @@ def data():
 def test_sample_weight_the_inner_fit_cannot_take_is_an_error(name, data):
     X, y, weights = data
     # KNeighborsClassifier has no coef_, so LIPMetaClassifier gets a coef_ model without weights.
-    inner = PerceptronWithoutWeights() if name == "LIPMetaClassifier" else KNeighborsClassifier()
+    inner = LinearModelWithoutWeights() if name == "LIPMetaClassifier" else KNeighborsClassifier()
     with pytest.raises(ValueError, match=f"{type(inner).__name__} does not accept sample_weight"):
         WRAPPERS[name](inner).fit(X, y, sample_weight=weights)
     # Without weights the same estimator fits.
@@ -108,7 +108,7 @@ def test_input_tags_are_forwarded(name):
     assert not get_tags(WRAPPERS[name](LogisticRegression())).input_tags.allow_nan
 
 
-class PerceptronWithoutWeights(LogisticRegression):
+class LinearModelWithoutWeights(LogisticRegression):
     """A linear classifier whose fit takes no sample_weight."""
 
     def fit(self, X, y):

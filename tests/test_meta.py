@@ -22,13 +22,6 @@ from sklearn_lip._head import Fold, _choose_k, fit_head
 from sklearn_lip.meta import loss_family
 
 
-class PerceptronWithoutWeights(Perceptron):
-    """A linear classifier whose fit takes no sample_weight."""
-
-    def fit(self, X, y):
-        return super().fit(X, y)
-
-
 @pytest.fixture(scope="module")
 def data():
     X, y = make_classification(
@@ -226,9 +219,7 @@ def test_sample_weight_reaches_inner_fit_and_refit(data):
     rows = np.repeat(np.arange(len(y)), weights.astype(int))
     repeated = LIPMetaClassifier(RidgeClassifier(), k=2).fit(X[rows], y[rows])
     np.testing.assert_allclose(weighted.coef_, repeated.coef_, rtol=1e-8, atol=1e-10)
-    # The wrapping classifiers' one policy: weights the inner fit cannot take are an error.
-    with pytest.raises(ValueError, match="PerceptronWithoutWeights does not accept sample_weight"):
-        LIPMetaClassifier(PerceptronWithoutWeights(), k=2).fit(X, y, sample_weight=weights)
+    # Weights that the inner fit cannot take: tests/test_base.py, for every wrapping classifier.
 
 
 def test_sample_weight_with_metadata_routing(data):
