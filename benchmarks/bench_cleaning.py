@@ -50,7 +50,7 @@ from sklearn.svm import LinearSVC
 from sklearn_lip import CleanLabelClassifier, LIPMetaClassifier, MinPerClassWarning
 
 # The estimator's own scores-to-probabilities conversion, so that cleanlab gets the same scores.
-from sklearn_lip.cleaning import _class_proba
+from sklearn_lip.cleaning._folds import _class_proba
 
 from ._common import (
     NOISES,

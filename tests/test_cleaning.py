@@ -22,12 +22,12 @@ from sklearn.utils._param_validation import InvalidParameterError
 from sklearn_lip.cleaning import (
     CleanLabelClassifier,
     MinPerClassWarning,
-    _out_of_fold_proba,
     confident_joint,
     estimate_noise_matrix,
     find_label_issues,
     label_quality_scores,
 )
+from sklearn_lip.cleaning._folds import out_of_fold_proba
 
 # A hand-computed case, 3 classes. Thresholds (mean self-confidence per given class):
 # t0 = (.8 + .7 + .05 + .3) / 4 = .4625, t1 = (.7 + .8 + .3) / 3 = .6, t2 = (.8 + .6) / 2 = .7.
@@ -457,7 +457,7 @@ def test_in_sample_probabilities_are_the_mean_over_the_models_trained_on_the_row
     X, _, y_noisy, _ = _noisy_task(n_samples=120, n_classes=3)
     classes = np.arange(3)
     splits = list(KFold(3, shuffle=True, random_state=0).split(X))
-    proba, in_sample = _out_of_fold_proba(
+    proba, in_sample = out_of_fold_proba(
         LogisticRegression(), X, y_noisy, classes, splits, {}, None, in_sample=True
     )
     expected_oof = np.empty_like(proba)
@@ -468,7 +468,7 @@ def test_in_sample_probabilities_are_the_mean_over_the_models_trained_on_the_row
         expected_in_sample[train] += model.predict_proba(X[train]) / 2  # 2 models per row
     np.testing.assert_allclose(proba, expected_oof)
     np.testing.assert_allclose(in_sample, expected_in_sample)
-    _, skipped = _out_of_fold_proba(LogisticRegression(), X, y_noisy, classes, splits, {}, None)
+    _, skipped = out_of_fold_proba(LogisticRegression(), X, y_noisy, classes, splits, {}, None)
     assert skipped is None
 
 
@@ -478,7 +478,7 @@ def test_rows_no_fold_model_trained_on_fall_back_to_out_of_fold():
     first, second, third = rows[:30], rows[30:60], rows[60:]
     # The third block is tested but no model trains on it.
     splits = [(first, second), (second, np.concatenate([first, third]))]
-    proba, in_sample = _out_of_fold_proba(
+    proba, in_sample = out_of_fold_proba(
         LogisticRegression(), X, y, np.arange(3), splits, {}, None, in_sample=True
     )
     np.testing.assert_array_equal(in_sample[third], proba[third])
@@ -507,7 +507,7 @@ def test_meta_estimator_flags_as_the_functions_do():
         clf.fit(X, y_noisy)
         seed = np.random.RandomState(0).randint(np.iinfo(np.int32).max)
         splits = list(StratifiedKFold(3, shuffle=True, random_state=seed).split(X, y_noisy))
-        proba, in_sample = _out_of_fold_proba(
+        proba, in_sample = out_of_fold_proba(
             LogisticRegression(), X, y_noisy, clf.classes_, splits, {}, None, in_sample=True
         )
         ranking = {"in_sample_proba": in_sample, "in_sample_weight": weight}
@@ -626,7 +626,7 @@ def test_splitter_whose_training_folds_miss_a_class():
     y = np.sort(y)
     classes = np.array([0, 1, 2])
     splits = list(KFold(3).split(X))
-    proba, _ = _out_of_fold_proba(LogisticRegression(), X, y, classes, splits, {}, None)
+    proba, _ = out_of_fold_proba(LogisticRegression(), X, y, classes, splits, {}, None)
     assert proba.shape == (90, 3)
     np.testing.assert_allclose(proba.sum(axis=1), 1)
     for (_, test), missing in zip(splits, classes, strict=True):

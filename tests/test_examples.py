@@ -122,17 +122,16 @@ def _literal_all(path):
 def public_names():
     """Short name -> the qualified names it is importable under, from the public ``__all__``s.
 
-    Public modules are ``sklearn_lip`` itself and its submodules whose names do not start
-    with an underscore.
+    Public modules are ``sklearn_lip`` itself and its modules and subpackages whose names do
+    not start with an underscore.
     """
     importable = {}
-    for path in sorted(PACKAGE.glob("*.py")):
-        if path.stem == "__init__":
-            module = "sklearn_lip"
-        elif not path.stem.startswith("_"):
-            module = f"sklearn_lip.{path.stem}"
-        else:
+    for path in sorted([*PACKAGE.glob("*.py"), *PACKAGE.glob("*/__init__.py")]):
+        parts = path.relative_to(PACKAGE).with_suffix("").parts
+        parts = parts[:-1] if parts[-1] == "__init__" else parts
+        if any(part.startswith("_") for part in parts):
             continue
+        module = ".".join(["sklearn_lip", *parts])
         for name in _literal_all(path):
             importable.setdefault(name, set()).add(f"{module}.{name}")
     return importable

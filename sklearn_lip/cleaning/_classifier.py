@@ -1,0 +1,277 @@
+"""CleanLabelClassifier: flag label issues from out-of-fold probabilities, refit without them.
+
+It is one of the package's wrapping classifiers (:mod:`sklearn_lip._base`); only
+:mod:`sklearn_lip.cleaning` imports it.
+"""
+
+# Authors: sklearn-lip developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.model_selection import StratifiedKFold, check_cv
+from sklearn.utils import check_random_state, column_or_1d, indexable
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import validate_data
+
+from .._base import BaseWrappingClassifier
+from .._compat import HasMethods, Interval, StrOptions, _fit_context
+from ._confident import estimate_noise_matrix
+from ._folds import fit_rows, out_of_fold_proba
+from ._rank import label_margins
+from ._rules import METHODS, flag_label_issues
+
+__all__ = ["CleanLabelClassifier"]
+
+
+class CleanLabelClassifier(BaseWrappingClassifier):
+    """Classifier that flags likely label issues with confident learning and trains without them.
+
+    ``fit`` computes out-of-fold predicted probabilities of ``estimator`` (stratified K folds),
+    flags label issues with :func:`find_label_issues`, and fits a clone of ``estimator`` once
+    on the rows that are kept, without reweighting them. Predictions come from that clone.
+    The confident joint (how many rows to flag per class) comes from the out-of-fold
+    probabilities; which rows, from their blend with the fold models' in-sample probabilities
+    (``in_sample_weight``), which ranks wrong labels better for the cost of predicting the
+    training folds (no extra fit).
+
+    Parameters
+    ----------
+    estimator : estimator object, default=None
+        Any classifier with ``fit`` and either ``predict_proba`` or ``decision_function``;
+        ``None`` means :class:`~sklearn.linear_model.LogisticRegression`. Without
+        ``predict_proba``, the out-of-fold scores are turned into probabilities by a softmax
+        (binary: a sigmoid). They are not calibrated, but flagging only uses their ordering and
+        margins. Only the standard classifier API (``fit``, ``predict_proba`` or
+        ``decision_function``, ``classes_``) is used.
+
+    cv : int, cross-validation splitter or iterable, default=5
+        Number of stratified, shuffled folds for the out-of-fold probabilities; an int must
+        not exceed the number of rows of the smallest class. Alternatively a splitter (e.g.
+        :class:`~sklearn.model_selection.KFold`) or an iterable of ``(train, test)`` index
+        arrays, whose test folds must cover every row exactly once. Fewer folds are faster:
+        ``cv=2`` costs two fits of ``estimator`` on half the data plus the final fit.
+
+    method : {"class_margin", "confident_joint"}, default="class_margin"
+        How label issues are flagged; see :func:`find_label_issues`.
+
+    min_per_class : int, default=5
+        Keep at least this many rows of every class (all rows of a smaller class), so that no
+        class is ever dropped; a :class:`MinPerClassWarning` says when this changed the flags.
+
+    in_sample_weight : float in [0, 1], default=0.5
+        Weight of the in-sample probabilities (each row's mean over the fold models that
+        trained on it) in the probabilities that rank the rows within each class; see
+        :func:`find_label_issues`. 0 ranks by the out-of-fold probabilities alone (the
+        original confident learning) and skips predicting the training folds. Models that
+        memorize their training labels give uninformative in-sample probabilities; 0 suits
+        them.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the shuffling of the stratified folds when ``cv`` is an int. The random state of
+        ``estimator`` is left as it is. Pass an int for reproducible output across calls.
+
+    n_jobs : int, default=None
+        Number of folds fitted in parallel (joblib). ``None`` means 1 unless in a
+        :obj:`joblib.parallel_backend` context; ``-1`` means all processors.
+
+    Attributes
+    ----------
+    estimator_ : estimator object
+        The clone of ``estimator`` fitted on the kept rows; it makes the predictions.
+
+    classes_ : ndarray of shape (n_classes,)
+        The class labels.
+
+    label_issues_ : dict of str -> ndarray of shape (n_samples,)
+        One entry per training row, in the columns of cleanlab's
+        ``CleanLearning.get_label_issues()``; ``pandas.DataFrame(label_issues_)`` makes it
+        that table (pandas is not needed otherwise):
+
+        - ``"is_label_issue"`` (bool): the row was flagged and left out of ``estimator_``;
+        - ``"label_quality"`` (float): the score that ranked the rows, the given label's
+          probability minus the largest other one (lower is more suspect, in ``[-1, 1]``),
+          under the out-of-fold probabilities blended with the in-sample ones by
+          ``in_sample_weight`` (cleanlab's default score is the self-confidence instead);
+        - ``"given_label"``: the label in ``y``;
+        - ``"predicted_label"``: the class with the highest out-of-fold probability, a
+          suggestion for the correct label of a flagged row.
+
+        .. versionchanged:: 0.2
+           A table; it was the boolean mask, now ``label_issues_["is_label_issue"]``, and
+           replaces ``label_quality_``, now ``label_issues_["label_quality"]``.
+
+    noise_matrix_ : ndarray of shape (n_classes, n_classes)
+        :func:`estimate_noise_matrix`: ``noise_matrix_[i, j]`` estimates
+        ``P(given = classes_[j] | true = classes_[i])``.
+
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during :term:`fit`. Defined only when `X`
+        has feature names that are all strings.
+
+    See Also
+    --------
+    find_label_issues : The flagging step on its own.
+    sklearn.calibration.CalibratedClassifierCV : Another cross-validated meta-estimator.
+
+    References
+    ----------
+    C. G. Northcutt, L. Jiang and I. L. Chuang, "Confident Learning: Estimating Uncertainty in
+    Dataset Labels", Journal of Artificial Intelligence Research 70, 2021.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_blobs
+    >>> from sklearn_lip.cleaning import CleanLabelClassifier
+    >>> X, y = make_blobs(n_samples=300, centers=3, random_state=0)
+    >>> y_noisy = y.copy()
+    >>> y_noisy[:30] = (y[:30] + 1) % 3  # corrupt the first 30 labels
+    >>> clf = CleanLabelClassifier(random_state=0).fit(X, y_noisy)
+    >>> clf
+    CleanLabelClassifier(random_state=0)
+    >>> flagged = clf.label_issues_["is_label_issue"]
+    >>> int(flagged.sum()), int(flagged[:30].sum())
+    (33, 25)
+    >>> list(clf.label_issues_)
+    ['is_label_issue', 'label_quality', 'given_label', 'predicted_label']
+    >>> clf.label_issues_["label_quality"][:2].round(2), clf.label_issues_["predicted_label"][:2]
+    (array([-0.91, -0.81]), array([0, 1]))
+    >>> import pandas as pd  # doctest: +SKIP
+    >>> pd.DataFrame(clf.label_issues_).head(2)  # doctest: +SKIP
+       is_label_issue  label_quality  given_label  predicted_label
+    0            True      -0.911744            1                0
+    1            True      -0.809862            2                1
+    """
+
+    _parameter_constraints: dict = {
+        "estimator": [
+            HasMethods(["fit", "predict_proba"]),
+            HasMethods(["fit", "decision_function"]),
+            None,
+        ],
+        "cv": [
+            Interval(Integral, 2, None, closed="left"),
+            HasMethods(["split", "get_n_splits"]),
+            "array-like",
+        ],
+        "method": [StrOptions(set(METHODS))],
+        "min_per_class": [Interval(Integral, 1, None, closed="left")],
+        "in_sample_weight": [Interval(Real, 0, 1, closed="both")],
+        "random_state": ["random_state"],
+        "n_jobs": [Integral, None],
+    }
+
+    def __init__(
+        self,
+        estimator=None,
+        *,
+        cv=5,
+        method="class_margin",
+        min_per_class=5,
+        in_sample_weight=0.5,
+        random_state=None,
+        n_jobs=None,
+    ):
+        self.estimator = estimator
+        self.cv = cv
+        self.method = method
+        self.min_per_class = min_per_class
+        self.in_sample_weight = in_sample_weight
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y, sample_weight=None, **fit_params):
+        """Flag label issues from out-of-fold probabilities and fit on the kept rows.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data, passed to ``estimator`` as it is (e.g. a pandas DataFrame stays one).
+
+        y : array-like of shape (n_samples,)
+            Given, possibly noisy, labels.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Passed to every fit of ``estimator`` (restricted to the rows of that fit); a
+            ``ValueError`` when ``estimator.fit`` takes no weights, and as requested with
+            metadata routing. The flagging itself counts every row once.
+
+        **fit_params : dict
+            Further metadata for the fits of ``estimator``.
+
+            Only available if `enable_metadata_routing=True`. See the
+            :ref:`Metadata Routing User Guide <metadata_routing>` for more details.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        X, y = validate_data(self, X, y, skip_check_array=True)
+        y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        X, y = indexable(X, y)
+        if len(y) == 0:
+            # X reaches the estimator unchecked, so give check_array's own empty-input error
+            shape = getattr(X, "shape", (0,))
+            raise ValueError(
+                f"Found array with 0 sample(s) (shape={tuple(shape)}) while a minimum of 1 is "
+                f"required by {type(self).__name__}."
+            )
+        self.classes_, y_encoded = np.unique(y, return_inverse=True)
+        class_counts = np.bincount(y_encoded)
+        if len(self.classes_) < 2:
+            raise ValueError(f"{type(self).__name__} needs at least 2 classes in y; got 1 class.")
+        estimator = self._get_estimator()
+        params = self._inner_fit_params(sample_weight, fit_params)
+
+        rng = check_random_state(self.random_state)
+        if isinstance(self.cv, Integral):
+            if self.cv > class_counts.min():
+                smallest = self.classes_[class_counts.argmin()]
+                raise ValueError(
+                    f"cv={self.cv} is larger than the smallest class of y, {smallest}, with "
+                    f"{class_counts.min()} rows; every class needs at least cv rows. Lower cv."
+                )
+            seed = rng.randint(np.iinfo(np.int32).max)
+            splitter = StratifiedKFold(self.cv, shuffle=True, random_state=seed)
+        else:
+            splitter = check_cv(self.cv)
+        splits = list(splitter.split(X, y_encoded))
+        pred_proba, in_sample_proba = out_of_fold_proba(
+            estimator,
+            X,
+            y,
+            self.classes_,
+            splits,
+            params,
+            self.n_jobs,
+            in_sample=self.in_sample_weight > 0,
+        )
+
+        issues, ranking_proba, _ = flag_label_issues(
+            y_encoded,
+            pred_proba,
+            self.method,
+            self.min_per_class,
+            in_sample_proba,
+            self.in_sample_weight,
+            class_names=self.classes_,
+            return_proba=True,
+        )
+        self.noise_matrix_ = estimate_noise_matrix(y_encoded, pred_proba)
+        # A dict of equal-length columns, like cv_results_: pandas.DataFrame(label_issues_)
+        # gives cleanlab's get_label_issues() table without making pandas a dependency.
+        self.label_issues_ = {
+            "is_label_issue": issues,
+            "label_quality": label_margins(y_encoded, ranking_proba),
+            "given_label": self.classes_[y_encoded],
+            "predicted_label": self.classes_[pred_proba.argmax(axis=1)],
+        }
+        self.estimator_ = fit_rows(estimator, X, y, np.flatnonzero(~issues), params)
+        return self

@@ -1,0 +1,219 @@
+"""The public :func:`find_label_issues`, which dispatches to one of the two families of rules.
+
+This package's rules (``method``) are in ``_rules``, cleanlab's (``filter_by``) in ``_cleanlab``;
+the flagged rows are ranked here when ``return_indices_ranked_by`` asks for it.
+"""
+
+# Authors: sklearn-lip developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import numpy as np
+
+from ._checks import check_labels_proba, check_pred_proba
+from ._cleanlab import cleanlab_label_issues
+from ._rank import RANKINGS, quality
+from ._rules import flag_label_issues
+
+__all__ = ["find_label_issues"]
+
+
+def find_label_issues(
+    labels,
+    pred_proba=None,
+    *,
+    pred_probs=None,
+    method=None,
+    filter_by=None,
+    return_indices_ranked_by=None,
+    frac_noise=1.0,
+    num_to_remove_per_class=None,
+    min_per_class=None,
+    min_examples_per_class=None,
+    in_sample_proba=None,
+    in_sample_weight=0.5,
+):
+    """Flag the rows whose given label is likely wrong (confident learning).
+
+    Two families of rules are available. ``method`` selects one of this package's
+    (``"class_margin"`` by default). ``filter_by`` selects one of cleanlab's
+    (``cleanlab.filter.find_label_issues``), reproduced exactly: the same arguments give
+    the same rows as cleanlab 2.9, which is tested against cleanlab itself. See
+    :ref:`the migration table <cleanlab_migration>` for how cleanlab calls translate.
+
+    Parameters
+    ----------
+    labels : array-like of shape (n_samples,)
+        Given (possibly noisy) labels as integer indices ``0..K-1`` into the columns of
+        ``pred_proba``.
+
+    pred_proba : array-like of shape (n_samples, K)
+        Predicted probabilities, ideally out-of-fold (a row's own label must not have been
+        used to predict it); rows must sum to one.
+
+    pred_probs : array-like of shape (n_samples, K), default=None
+        cleanlab's name for ``pred_proba``; pass one of the two.
+
+        .. versionadded:: 0.2
+
+    method : {"class_margin", "confident_joint"}, default=None
+        This package's rules; None means ``"class_margin"`` unless ``filter_by`` is given.
+
+        - ``"class_margin"``: the calibrated confident joint gives the number of issues in each
+          given class (its off-diagonal row sum, rounded); within each given class, that many
+          rows with the smallest margin (:func:`label_quality_scores`) are flagged.
+        - ``"confident_joint"``: flag the rows counted off the diagonal of the confident joint,
+          i.e. those that confidently belong to a class other than their given one.
+
+        The confident joint always comes from ``pred_proba`` alone.
+
+        .. versionchanged:: 0.2
+           The default is None (still ``"class_margin"`` when ``filter_by`` is not given).
+
+    filter_by : {"prune_by_noise_rate", "prune_by_class", "both", "confident_learning", \
+            "predicted_neq_given", "low_normalized_margin", "low_self_confidence"}, \
+            default=None
+        One of cleanlab's rules, computed as cleanlab 2.9 computes it (its confident joint
+        conventions, its final step that keeps rows whose given label is the most probable
+        class, and its ``min_examples_per_class`` semantics). Cannot be combined with
+        ``method`` or ``in_sample_proba``. cleanlab's own default is
+        ``"prune_by_noise_rate"``.
+
+        .. versionadded:: 0.2
+
+    return_indices_ranked_by : {None, "self_confidence", "normalized_margin", \
+            "confidence_weighted_entropy"}, default=None
+        None returns a boolean mask. Otherwise return the indices of the flagged rows, worst
+        first: sorted by ascending :func:`label_quality_scores` under this ``method`` (on the
+        blend with ``in_sample_proba`` when it is given; ties keep row order), as cleanlab does.
+
+        .. versionadded:: 0.2
+
+    frac_noise : float in (0, 1], default=1.0
+        Flag only this fraction of the estimated number of issues of each class (the
+        lowest-scored ones). With ``method``, only for ``"class_margin"``; with ``filter_by``,
+        only for the ``"prune_by_*"`` rules and ``"both"``, with cleanlab's rounding.
+
+        .. versionadded:: 0.2
+
+    num_to_remove_per_class : array-like of shape (K,), default=None
+        Flag exactly this many rows of each given class (the lowest-scored ones), instead of
+        the number the confident joint estimates; ``min_per_class`` still applies. With
+        ``method``, only for ``"class_margin"``; with ``filter_by``, only for the
+        ``"prune_by_*"`` rules and ``"both"``, where cleanlab rescales the confident joint
+        (exact counts with ``"prune_by_class"`` only). Cannot be combined with
+        ``frac_noise < 1`` under ``method``.
+
+        .. versionadded:: 0.2
+
+    min_per_class : int >= 1, default=None
+        None means 5 with ``method`` and 1 (cleanlab's default) with ``filter_by``.
+
+        - With ``method``: keep at least this many rows of every given class (all rows of a
+          smaller class). When the rule flagged more, the flagged rows with the highest margin
+          are kept and a :class:`MinPerClassWarning` is raised.
+        - With ``filter_by``: cleanlab's ``min_examples_per_class`` semantics, so that results
+          match cleanlab's: the ``"prune_by_*"`` rules and ``"both"`` flag nothing in a class
+          of at most this many rows (with a :class:`MinPerClassWarning` naming them) and lower
+          the counts of the others so that about this many stay; the other rules ignore it.
+
+        .. versionchanged:: 0.2
+           The default is None (still 5 for this package's rules).
+
+    min_examples_per_class : int >= 1, default=None
+        cleanlab's name for ``min_per_class``; pass one of the two.
+
+        .. versionadded:: 0.2
+
+    in_sample_proba : array-like of shape (n_samples, K), default=None
+        Predicted probabilities of models trained on each row; only with ``method``. When
+        given, the rows of a class are ranked by their margin under the blend of
+        ``pred_proba`` and ``in_sample_proba``, not under ``pred_proba`` alone.
+
+    in_sample_weight : float in [0, 1], default=0.5
+        Weight of ``in_sample_proba`` in that blend; see :func:`label_quality_scores`.
+
+    Returns
+    -------
+    label_issues : ndarray of shape (n_samples,), dtype=bool, or of shape (n_issues,)
+        True for the rows flagged as label issues; or, with ``return_indices_ranked_by``,
+        the indices of those rows, worst first.
+
+    See Also
+    --------
+    CleanLabelClassifier : Computes out-of-fold probabilities, flags issues and refits.
+    label_quality_scores : The scores that rank the rows.
+
+    References
+    ----------
+    C. G. Northcutt, L. Jiang and I. L. Chuang, "Confident Learning: Estimating Uncertainty in
+    Dataset Labels", Journal of Artificial Intelligence Research 70, 2021.
+
+    B. Han, Q. Yao, X. Yu, G. Niu, M. Xu, W. Hu, I. Tsang and M. Sugiyama, "Co-teaching: Robust
+    Training of Deep Neural Networks with Extremely Noisy Labels", NeurIPS 2018 (the small-loss
+    evidence behind ``in_sample_proba``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lip.cleaning import find_label_issues
+    >>> labels = np.array([0, 0, 0, 1, 1])
+    >>> proba = np.array([[.9, .1], [.8, .2], [.2, .8], [.3, .7], [.1, .9]])
+    >>> find_label_issues(labels, proba, min_per_class=1)
+    array([False, False,  True, False, False])
+
+    The same call in cleanlab's words, returning row indices worst first:
+
+    >>> find_label_issues(labels=labels, pred_probs=proba, filter_by="prune_by_noise_rate",
+    ...                   return_indices_ranked_by="self_confidence")
+    array([2])
+    """
+    pred_proba = check_pred_proba(pred_proba, pred_probs)
+    if min_per_class is not None and min_examples_per_class is not None:
+        raise TypeError(
+            "min_per_class and min_examples_per_class are two names for the same argument; "
+            "pass only one."
+        )
+    if min_per_class is None:
+        min_per_class = min_examples_per_class
+    if return_indices_ranked_by is not None and return_indices_ranked_by not in RANKINGS:
+        raise ValueError(
+            f"return_indices_ranked_by must be None or one of {RANKINGS}; got "
+            f"{return_indices_ranked_by!r}."
+        )
+    if filter_by is None:
+        issues, ranking_proba, labels = flag_label_issues(
+            labels,
+            pred_proba,
+            "class_margin" if method is None else method,
+            5 if min_per_class is None else min_per_class,
+            in_sample_proba,
+            in_sample_weight,
+            frac_noise=frac_noise,
+            num_to_remove_per_class=num_to_remove_per_class,
+            return_proba=True,
+        )
+    else:
+        if method is not None:
+            raise ValueError(
+                f"Pass either method (this package's rules) or filter_by (cleanlab's); got "
+                f"method={method!r} and filter_by={filter_by!r}."
+            )
+        if in_sample_proba is not None:
+            raise ValueError(
+                "in_sample_proba is used by this package's rules (method=...); cleanlab's "
+                "filter_by rules use pred_probs alone."
+            )
+        labels, ranking_proba = check_labels_proba(labels, pred_proba)
+        issues = cleanlab_label_issues(
+            labels,
+            ranking_proba,
+            filter_by,
+            frac_noise,
+            num_to_remove_per_class,
+            1 if min_per_class is None else min_per_class,
+        )
+    if return_indices_ranked_by is None:
+        return issues
+    rows = np.flatnonzero(issues)
+    scores = quality(labels, ranking_proba, return_indices_ranked_by)[rows]
+    return rows[np.argsort(scores, kind="stable")]

@@ -1,0 +1,98 @@
+"""Out-of-fold (and in-sample) predicted probabilities of a classifier, fold by fold."""
+
+# Authors: sklearn-lip developers
+# SPDX-License-Identifier: BSD-3-Clause
+
+import numpy as np
+from scipy.special import softmax
+from sklearn.base import clone
+from sklearn.utils import _safe_indexing, indexable
+from sklearn.utils.parallel import Parallel, delayed
+
+__all__ = ["fit_rows", "out_of_fold_proba"]
+
+
+def _class_proba(estimator, X, classes):
+    """Probabilities of a fitted classifier, as columns in the global order of ``classes``.
+
+    ``decision_function`` scores become a softmax (binary: a sigmoid). Such probabilities are
+    not calibrated, but flagging only uses their ordering and margins, and the per-class
+    thresholds adapt to their scale. Classes the estimator never saw get probability zero.
+    """
+    if hasattr(estimator, "predict_proba"):
+        proba = estimator.predict_proba(X)
+    else:
+        scores = np.asarray(estimator.decision_function(X), dtype=np.float64)
+        if scores.ndim == 1:  # softmax of (0, s) is (1 - sigmoid(s), sigmoid(s))
+            scores = np.column_stack([np.zeros_like(scores), scores])
+        proba = softmax(scores, axis=1)
+    out = np.zeros((proba.shape[0], len(classes)))
+    out[:, np.searchsorted(classes, estimator.classes_)] = proba
+    return out
+
+
+def _rows_of_params(params, indices, n_samples):
+    """Restrict fit metadata to ``indices``: per-row arrays are indexed, the rest passed as is."""
+
+    def per_row(value):
+        shape = value.shape if hasattr(value, "shape") else np.asarray(value).shape
+        return len(shape) > 0 and shape[0] == n_samples
+
+    return {
+        key: _safe_indexing(indexable(value)[0], indices) if per_row(value) else value
+        for key, value in params.items()
+    }
+
+
+def fit_rows(estimator, X, y, rows, params):
+    """Fit a clone of ``estimator`` on ``rows`` of ``X``, ``y`` and the per-row ``params``."""
+    return clone(estimator).fit(
+        _safe_indexing(X, rows), y[rows], **_rows_of_params(params, rows, len(y))
+    )
+
+
+def _fold_proba(estimator, X, y, train, test, params, classes, in_sample):
+    """Probabilities of one fold model on its test rows, and on its training rows if asked."""
+    fitted = fit_rows(estimator, X, y, train, params)
+    test_proba = _class_proba(fitted, _safe_indexing(X, test), classes)
+    train_proba = _class_proba(fitted, _safe_indexing(X, train), classes) if in_sample else None
+    return test_proba, train_proba
+
+
+def out_of_fold_proba(estimator, X, y, classes, splits, params, n_jobs, in_sample=False):
+    """Out-of-fold and (if ``in_sample``) in-sample predicted probabilities.
+
+    Returns ``(pred_proba, in_sample_proba)``, each of shape (n_samples, n_classes). A row's
+    in-sample probabilities are the mean over the fold models that trained on it; a row that
+    no fold model trained on gets its out-of-fold probabilities. ``in_sample_proba`` is None
+    when ``in_sample`` is False.
+    """
+    tested = np.zeros(len(y), dtype=np.intp)
+    for _, test in splits:
+        tested[test] += 1
+    if np.any(tested != 1):
+        raise ValueError(
+            "cv must give test folds that cover every row exactly once (like KFold); "
+            f"{int(np.sum(tested != 1))} rows are in no test fold or in several."
+        )
+    # A generator: each fold's (n_train, n_classes) in-sample block is added up and dropped as
+    # it arrives, rather than all folds' blocks being held at once.
+    fold_probas = Parallel(n_jobs=n_jobs, return_as="generator")(
+        delayed(_fold_proba)(estimator, X, y, train, test, params, classes, in_sample)
+        for train, test in splits
+    )
+    proba = np.empty((len(y), len(classes)))
+    in_sample_sum = np.zeros_like(proba) if in_sample else None
+    trained = np.zeros(len(y))
+    # The generator first in zip, so that zip runs it to its end (joblib then shuts down).
+    for (test_proba, train_proba), (train, test) in zip(fold_probas, splits, strict=True):
+        proba[test] = test_proba
+        if in_sample:
+            np.add.at(in_sample_sum, train, train_proba)
+            np.add.at(trained, train, 1)
+    if not in_sample:
+        return proba, None
+    in_sample_proba = np.where(
+        trained[:, None] > 0, in_sample_sum / np.maximum(trained, 1)[:, None], proba
+    )
+    return proba, in_sample_proba
