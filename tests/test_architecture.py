@@ -1,4 +1,4 @@
-"""The package's import graph: imports run one way, down, with no cycle (docs/architecture.rst).
+"""The package's shape (docs/architecture.rst): imports run one way, down, and modules stay small.
 
 Read from the source with ``ast``. Every import of a package module counts, those inside
 functions too: a lazy import that closes a circle is still a circle (the modules still depend
@@ -82,6 +82,10 @@ def test_the_graph_is_read(graph):
     assert "sklearn_lip._base" in graph["sklearn_lip.meta"]
     assert "sklearn_lip._compat" in graph["sklearn_lip.noise._base"]
     assert "sklearn_lip.neural" in graph["sklearn_lip"]  # a lazy import, inside __getattr__
+    # subpackage modules, relative imports one and two levels up
+    assert "sklearn_lip.neural._net" in graph["sklearn_lip.neural._head_layer"]
+    assert "sklearn_lip.cleaning._confident" in graph["sklearn_lip.neural._training"]
+    assert "sklearn_lip._base" in graph["sklearn_lip.cleaning._classifier"]
 
 
 def test_no_import_cycle(graph):
@@ -93,6 +97,41 @@ def test_find_cycle_finds_one():
     assert find_cycle({"a": {"b"}, "b": set()}) is None
 
 
+#: The modules in import order, as docs/architecture.rst lists them: each imports only modules
+#: before it. A new module has to be placed here.
+IMPORT_ORDER = [
+    "_compat",
+    *("_partial", "losses", "diagnostics", "_row_sums"),
+    *("_dask", "_lip", "_head", "_base"),
+    *("noise._base", "noise._class_conditional", "noise._instance_dependent"),
+    *("noise._partial_label", "noise._classifier", "noise"),
+    "meta",
+    *("cleaning._checks", "cleaning._confident", "cleaning._rank", "cleaning._rules"),
+    *("cleaning._cleanlab", "cleaning._filter", "cleaning._folds", "cleaning._classifier"),
+    "cleaning",
+    *("neural._modules", "neural._criteria", "neural._net", "neural._head_layer"),
+    *("neural._training", "neural._classifier", "neural"),
+    "",  # the package itself
+]
+
+
+def qualified(name):
+    return ".".join(["sklearn_lip", name]) if name else "sklearn_lip"
+
+
+def test_imports_follow_the_documented_order(graph):
+    order = [qualified(name) for name in IMPORT_ORDER]
+    assert sorted(order) == sorted(graph), "place new modules in IMPORT_ORDER (and the docs)"
+    position = {name: index for index, name in enumerate(order)}
+    upward = sorted(
+        f"{module} -> {target}"
+        for module, targets in graph.items()
+        for target in targets
+        if position[target] >= position[module]
+    )
+    assert not upward
+
+
 def test_the_dask_reductions_sit_below_the_maths(graph):
     assert graph["sklearn_lip._row_sums"] == set()
     assert graph["sklearn_lip._dask"] == {"sklearn_lip._row_sums"}
@@ -101,15 +140,77 @@ def test_the_dask_reductions_sit_below_the_maths(graph):
 def test_no_low_module_imports_an_estimator_module(graph):
     estimator_modules = {
         "sklearn_lip.meta",
-        "sklearn_lip.cleaning",
+        "sklearn_lip.cleaning._classifier",
         "sklearn_lip.noise._classifier",
-        "sklearn_lip.neural",
+        "sklearn_lip.neural._classifier",
     }
+    # Importing a package that re-exports an estimator imports the estimator's module too.
+    reexporting = {"sklearn_lip.cleaning", "sklearn_lip.noise", "sklearn_lip.neural"}
     allowed = {
-        "sklearn_lip": estimator_modules,
-        "sklearn_lip.noise": {"sklearn_lip.noise._classifier"},  # re-exports it
-        # neural.py estimates a transition matrix with cleaning.estimate_noise_matrix.
-        "sklearn_lip.neural": {"sklearn_lip.cleaning"},
+        "sklearn_lip": estimator_modules | reexporting,
+        **{package: {f"{package}._classifier"} for package in reexporting},
     }
     for module, targets in graph.items():
-        assert targets & estimator_modules <= allowed.get(module, set()), module
+        assert targets & (estimator_modules | reexporting) <= allowed.get(module, set()), module
+
+
+def docstring_lines(tree):
+    """Line numbers of every docstring (module, class and function) in ``tree``."""
+    lines = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            first = node.body[0] if node.body else None
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                if isinstance(first.value.value, str):
+                    lines.update(range(first.lineno, first.end_lineno + 1))
+    return lines
+
+
+def code_line_counts(source):
+    """Lines of code of a module and of each of its classes: no docstring, comment or blank."""
+    tree = ast.parse(source)
+    skipped = docstring_lines(tree)
+    lines = source.splitlines()
+    code = {
+        number
+        for number, line in enumerate(lines, start=1)
+        if number not in skipped and line.strip() and not line.strip().startswith("#")
+    }
+    classes = {
+        node.name: len(code & set(range(node.lineno, node.end_lineno + 1)))
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ClassDef)
+    }
+    return len(code), classes
+
+
+def test_code_line_counts_skip_docstrings_and_comments():
+    source = '''"""Module docstring."""
+
+# a comment
+class A:
+    """Docstring
+    on two lines."""
+
+    def f(self):
+        return 1
+'''
+    assert code_line_counts(source) == (3, {"A": 3})
+
+
+MAX_MODULE_LINES = 500  # of code, docstrings aside
+MAX_CLASS_LINES = 400
+
+
+def test_modules_and_classes_stay_small():
+    too_big = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        module_lines, classes = code_line_counts(path.read_text())
+        if module_lines > MAX_MODULE_LINES:
+            too_big.append(f"{module_name(path)}: {module_lines} lines of code")
+        too_big += [
+            f"{module_name(path)}.{name}: {lines} lines of code"
+            for name, lines in classes.items()
+            if lines > MAX_CLASS_LINES
+        ]
+    assert not too_big

@@ -25,6 +25,7 @@ from sklearn_lip.losses import (  # noqa: E402
     SymmetricCrossEntropy,
 )
 from sklearn_lip.neural import EarlyStoppingSkippedWarning, LIPClassifier  # noqa: E402
+from sklearn_lip.neural._training import Trainer  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -444,7 +445,7 @@ def test_a_callback_that_needs_a_validation_split_gets_a_clear_error(four_class_
 def test_cuda_without_cuda_fails_at_the_start_of_fit(four_class_task, monkeypatch):
     X, y = four_class_task
     trained = []
-    monkeypatch.setattr(LIPClassifier, "_train", lambda *args, **kwargs: trained.append(1))
+    monkeypatch.setattr(Trainer, "train", lambda *args, **kwargs: trained.append(1))
     with pytest.raises(ValueError, match="device='cuda' is not available to torch here"):
         LIPClassifier(device="cuda", criterion="forward", **FAST).fit(X, y)
     assert not trained
