@@ -312,13 +312,81 @@ def test_early_stopping_records_the_held_out_curve_and_rows(four_class_task):
 
 def test_refit_trains_on_every_row_for_the_chosen_number_of_epochs(four_class_task):
     X, y = four_class_task
-    kept = LIPClassifier(refit=False, **{**FAST, "k": "auto"}).fit(X, y)
-    refit = LIPClassifier(**{**FAST, "k": "auto"}).fit(X, y)  # refit=True is the default
+    params = {**FAST, "k": "auto", "validation": "holdout"}
+    kept = LIPClassifier(refit=False, **params).fit(X, y)
+    refit = LIPClassifier(**params).fit(X, y)  # refit=True is the default
     assert refit.best_epoch_ == kept.best_epoch_  # the same early-stopped network chose it
     assert refit.n_iter_ == refit.best_epoch_
     np.testing.assert_array_equal(refit.validation_indices_, kept.validation_indices_)
     assert not np.allclose(refit.raw_coef_, kept.raw_coef_)
     assert refit.validation_scores_ is not None
+
+
+def test_small_tables_choose_the_epoch_on_cross_validated_curves(four_class_task):
+    X, y = four_class_task  # 300 rows: a 20% hold-out would have 60
+    params = {**FAST, "k": "auto", "max_epochs": 200, "n_iter_no_change": 3}
+    clf = LIPClassifier(**params).fit(X, y)
+    assert clf.epoch_rule_ == "cv"
+    assert "60 rows, fewer than 120" in clf.epoch_rule_reason_
+    assert clf.validation_indices_ is None  # every row was held out once
+    curve = clf.validation_curve_
+    assert set(curve) == {"epoch", "train_loss", "valid_loss", "valid_acc"}
+    n_epochs = len(curve["epoch"])
+    assert clf.stop_reason_ == "patience" and n_epochs < 200
+    best = clf.best_epoch_ - 1
+    assert n_epochs == clf.best_epoch_ + 3  # patience 3 on the mean curve
+    ties = np.flatnonzero(curve["valid_acc"] == curve["valid_acc"].max())
+    assert best == ties[np.argmin(curve["valid_loss"][ties])]
+    assert clf.n_iter_ == clf.best_epoch_  # refitted on every row for the chosen epochs
+    assert clf.validation_scores_ is not None  # the fold networks validated k
+
+
+def test_cross_validated_curves_pool_every_row_at_the_fold_networks_best_epoch(four_class_task):
+    X, y = four_class_task
+    clf = LIPClassifier(validation=3, **{**FAST, "max_epochs": 30, "n_iter_no_change": 5})
+    clf.classes_ = np.unique(y)
+    trainer = clf._trainer()
+    task = clf._task(trainer, X.astype(np.float32), y, None, np.ones(len(y)), 4, 0, 0)
+    training = trainer.fit_network(task, np.arange(len(y)), "final network")
+    held_out = np.concatenate([test for _, _, test in training.validations])
+    np.testing.assert_array_equal(np.sort(held_out), np.arange(len(y)))  # each row once
+    right = 0
+    for net, train, test in training.validations:
+        assert len(np.intersect1d(train, test)) == 0 and len(train) + len(test) == len(y)
+        right += np.sum(net.predict(X[test].astype(np.float32)) == y[test])
+    # The fold networks hold their weights of the chosen epoch: they score its mean accuracy.
+    assert right / len(y) == pytest.approx(training.curve["valid_acc"][training.best_epoch - 1])
+    assert len(training.net.history) == training.best_epoch
+
+
+def test_tables_with_enough_rows_keep_one_hold_out():
+    X, y = make_classification(
+        n_samples=600, n_features=6, n_classes=4, n_informative=4, random_state=0
+    )
+    clf = LIPClassifier(**{**FAST, "max_epochs": 2}).fit(X, y)
+    assert clf.epoch_rule_ == "holdout" and len(clf.validation_indices_) == 120
+    assert clf.epoch_rule_reason_ == "validation='auto': 120 rows held out"
+    kept = LIPClassifier(refit=False, **{**FAST, "max_epochs": 2}).fit(X[:300], y[:300])
+    assert kept.epoch_rule_ == "holdout"  # only a refitted network can use a cv epoch
+    fixed = LIPClassifier(**FIXED).fit(X, y)
+    assert (fixed.epoch_rule_, fixed.epoch_rule_reason_) == ("max_epochs", "early_stopping=False")
+
+
+def test_cross_validated_curves_need_refit(four_class_task):
+    X, y = four_class_task
+    with pytest.raises(ValueError, match="validation=3 chooses the epoch .* set refit=True"):
+        LIPClassifier(validation=3, refit=False, **FAST).fit(X, y)
+
+
+def test_a_user_callback_stops_the_fold_networks_with_its_own_copy(four_class_task):
+    X, y = four_class_task
+    stop = EarlyStopping(monitor="train_loss", patience=1, threshold=10.0)  # stops at epoch 2
+    clf = LIPClassifier(callbacks=[stop], **{**FAST, "max_epochs": 50}).fit(X, y)
+    assert clf.epoch_rule_ == "cv" and clf.stop_reason_ == "stopped by a callback"
+    # One epoch recorded: each fold network's copy stopped at its own epoch 2. One shared
+    # callback would have stopped the second fold network in epoch 1 (a worse loss than the
+    # first's), before any mean could be taken.
+    assert clf.best_epoch_ == 1 and len(clf.validation_curve_["epoch"]) == 1
 
 
 def test_too_few_rows_to_hold_out_fall_back_to_every_row_with_a_warning():
@@ -334,7 +402,7 @@ def test_too_few_rows_to_hold_out_fall_back_to_every_row_with_a_warning():
 
 def test_verbose_names_the_network_of_every_epoch_table(four_class_task, capsys):
     X, y = four_class_task
-    LIPClassifier(verbose=1, **{**FAST, "max_epochs": 3}).fit(X, y)
+    LIPClassifier(verbose=1, validation="holdout", **{**FAST, "max_epochs": 3}).fit(X, y)
     out = capsys.readouterr().out
     early = out.index("[LIPClassifier] early-stopped network: 240 rows, 60 held out")
     final = out.index("[LIPClassifier] final network, refitted: all 300 rows")
@@ -426,7 +494,7 @@ class TotalOnly(torch.nn.Module):
 def test_callbacks_and_their_parameters_reach_skorch(four_class_task):
     X, y = four_class_task
     stop = ("stop", EarlyStopping(monitor="train_loss", patience=100))
-    clf = LIPClassifier(callbacks=[stop], callbacks__stop__patience=1, **FAST)
+    clf = LIPClassifier(callbacks=[stop], callbacks__stop__patience=1, validation="holdout", **FAST)
     clf.set_params(max_epochs=200, n_iter_no_change=200).fit(X, y)
     assert clf.n_iter_ < 200  # the user's callback, with patience 1, ended training
     assert clf.stop_reason_ == "max_epochs"  # not the package's own monitor

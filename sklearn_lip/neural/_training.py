@@ -1,20 +1,21 @@
 """How LIPClassifier trains its networks: hold-outs, early stopping, refits and k validation.
 
 :class:`Trainer` holds the training parameters of one ``fit`` and trains every network of it on
-a :class:`Task`: the network predictions come from (early-stopped on held-out noisy rows, then
-refitted on every row), the 2-fold networks that estimate a transition matrix, and the network
-that validates ``k="auto"`` when nothing was held out.
+a :class:`Task`: the network predictions come from (its epoch chosen on held-out noisy rows,
+then refitted on every row), the 2-fold networks that estimate a transition matrix, and the
+network that validates ``k="auto"`` when nothing was held out. The epoch is chosen on one
+stratified hold-out, or on small tables from cross-validated curves (:data:`SMALL_HOLDOUT`).
 """
 
 # Authors: sklearn-lip developers
 # SPDX-License-Identifier: BSD-3-Clause
 
-import copy
 import warnings
+from copy import deepcopy
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.model_selection import ShuffleSplit, StratifiedKFold, StratifiedShuffleSplit
+from sklearn.model_selection import KFold, ShuffleSplit, StratifiedKFold, StratifiedShuffleSplit
 from skorch.callbacks import Callback, ProgressBar
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
@@ -26,6 +27,8 @@ from ._modules import module_and_params
 from ._net import Net, own_torch_rng, softmax
 
 __all__ = [
+    "AUTO_FOLDS",
+    "SMALL_HOLDOUT",
     "EarlyStoppingSkippedWarning",
     "HeldOutMonitor",
     "Task",
@@ -33,6 +36,17 @@ __all__ = [
     "Training",
     "holdout",
 ]
+
+#: ``validation="auto"`` ranks epochs on cross-validated curves when a hold-out would have fewer
+#: rows than this (tables under 600 rows at ``validation_fraction=0.2``): on so few noisy rows
+#: one hold-out's curve is too noisy to pick an epoch (the user guide's small-tables benchmark).
+SMALL_HOLDOUT = 120
+
+#: Number of folds of the cross-validated curves that ``validation="auto"`` uses.
+AUTO_FOLDS = 3
+
+#: The per-epoch columns of a validation curve.
+CURVE_KEYS = ("train_loss", "valid_loss", "valid_acc")
 
 
 class EarlyStoppingSkippedWarning(UserWarning):
@@ -74,11 +88,15 @@ class Training:
 
     net: object  # the network predictions come from
     rows: np.ndarray  # the rows that trained it
-    held_out: np.ndarray  # rows held out to choose the epoch; None when nothing was held out
-    validation_net: object  # the network scored on ``held_out`` (``net`` itself unless refit)
-    validation_rows: np.ndarray  # the rows that trained ``validation_net``
-    best_epoch: int  # None when nothing was held out
+    rule: str  # how the epoch was chosen: "holdout", "cv" or "max_epochs"
+    rule_reason: str  # why that rule
     stop_reason: str
+    best_epoch: int = None  # None when nothing was held out
+    held_out: np.ndarray = None  # the rows of the one hold-out ("holdout" rule)
+    # (network, its training rows, its held-out rows) of every validation split, each network
+    # at the chosen epoch: the hold-out's (``net`` itself unless refit), or one per fold
+    validations: list = ()
+    curve: dict = None  # per epoch: "epoch" and CURVE_KEYS (means over the folds for "cv")
 
 
 def holdout(rows, strata, fraction, seed):
@@ -107,7 +125,7 @@ class HeldOutMonitor(Callback):
     training.
     """
 
-    def __init__(self, hits, weight, patience, restore_best):
+    def __init__(self, hits, weight, patience=None, restore_best=False):
         self.hits = hits
         self.weight = weight
         self.patience = patience
@@ -134,10 +152,10 @@ class HeldOutMonitor(Callback):
             self.best_key_, self.best_epoch_, self.misses_ = key, len(net.history), 0
             net.history.record("valid_acc_best", True)
             if self.restore_best:
-                self.best_state_ = copy.deepcopy(net.module_.state_dict())
+                self.best_state_ = deepcopy(net.module_.state_dict())
             return
         self.misses_ += 1
-        if self.misses_ >= self.patience:
+        if self.patience is not None and self.misses_ >= self.patience:
             self.stopped_ = True
             raise KeyboardInterrupt  # how skorch callbacks end training
 
@@ -166,32 +184,39 @@ class Trainer:
     max_epochs: int
     batch_size: int
     early_stopping: bool
+    validation: object
     refit: bool
     validation_fraction: float
     patience: int
     device: str
     verbose: int
 
-    def train(self, task, rows, description, *, held_out=None, restore_best=False, epochs=None):
-        """Train one network on ``task`` restricted to ``rows``; return the skorch net.
+    def build(
+        self, task, *, held_out=None, patience=None, restore_best=False, epochs=None, copy=False
+    ):
+        """An untrained skorch net for ``task``; ``held_out`` rows become its validation split.
 
-        With ``held_out``, those rows are the validation split and a :class:`HeldOutMonitor`
-        stops training (it is the network's ``monitor_`` callback).
+        With ``held_out``, a :class:`HeldOutMonitor` (the net's ``monitor_`` callback) records
+        the held-out accuracy and stops training after ``patience`` epochs without a better
+        one. ``copy`` gives the net copies of the user's callbacks, for nets that train side
+        by side (a callback keeps the state of one training).
         """
         module, module_params = module_and_params(
             self.module, self.hidden_units, self.module_params, task.X.shape[1], task.n_classes
         )
         callbacks = list(self.callbacks or [])
+        if copy:
+            callbacks = deepcopy(callbacks)
         train_split = None
         if held_out is not None:
             train_split = predefined_split(Dataset(*task.net_data(held_out)))
             monitor = HeldOutMonitor(
-                task.hits[held_out], task.weight[held_out], self.patience, restore_best
+                task.hits[held_out], task.weight[held_out], patience, restore_best
             )
             callbacks.append(("monitor_", monitor))
         if self.verbose > 1:
             callbacks.append(ProgressBar())
-        net = Net(
+        return Net(
             module,
             criterion=task.make_loss(),
             optimizer=self.optimizer,
@@ -207,6 +232,20 @@ class Trainer:
             iterator_train__shuffle=True,
             **module_params,
             **self.net_params,
+        )
+
+    def train(self, task, rows, description, *, held_out=None, restore_best=False, epochs=None):
+        """Train one network on ``task`` restricted to ``rows``; return the skorch net.
+
+        With ``held_out``, those rows are the validation split and early stopping's patience
+        applies (see :meth:`build`).
+        """
+        net = self.build(
+            task,
+            held_out=held_out,
+            patience=self.patience,
+            restore_best=restore_best,
+            epochs=epochs,
         )
         if self.verbose:
             print(f"[LIPClassifier] {description}")
@@ -224,25 +263,55 @@ class Trainer:
                 raise
         return net
 
+    def epoch_rule(self, n_rows):
+        """How the epoch of a network trained on ``n_rows`` rows is chosen, and why.
+
+        Returns ``(rule, n_folds, reason)``: ``rule`` is ``"max_epochs"`` (no early
+        stopping), ``"holdout"`` or ``"cv"`` (``n_folds`` cross-validated curves).
+        """
+        if not self.early_stopping:
+            return "max_epochs", None, "early_stopping=False"
+        if self.validation == "holdout":
+            return "holdout", None, "validation='holdout'"
+        if self.validation != "auto":
+            if not self.refit:
+                raise ValueError(
+                    f"validation={self.validation} chooses the epoch from cross-validated "
+                    "curves, and only a network refitted on every row can use that epoch; "
+                    "set refit=True, or validation='holdout' to keep the early-stopped network."
+                )
+            return "cv", self.validation, f"validation={self.validation}"
+        held_out = int(np.ceil(n_rows * self.validation_fraction))
+        if held_out >= SMALL_HOLDOUT or not self.refit:
+            why = f"{held_out} rows held out" + ("" if self.refit else " (refit=False)")
+            return "holdout", None, f"validation='auto': {why}"
+        return (
+            "cv",
+            AUTO_FOLDS,
+            (
+                f"validation='auto': a hold-out of validation_fraction="
+                f"{self.validation_fraction:g} would rank epochs on {held_out} rows, fewer "
+                f"than {SMALL_HOLDOUT}"
+            ),
+        )
+
     def fit_network(self, task, rows, role):
         """Train on ``rows`` under the early-stopping policy; see :class:`Training`."""
+        rule, n_folds, reason = self.epoch_rule(len(rows))
+        if rule == "cv":
+            return self._fit_cross_validated(task, rows, role, n_folds, reason)
         split = None
-        if self.early_stopping:
+        if rule == "holdout":
             split = holdout(rows, task.strata, self.validation_fraction, task.split_seed)
         if split is None:
-            reason = "early_stopping=False"
-            if self.early_stopping:
-                reason = "too few rows to hold out"
-                warnings.warn(
-                    f"early_stopping holds out validation_fraction={self.validation_fraction} "
-                    f"of the {len(rows)} rows, which needs at least 2 rows of every class; "
-                    f"training the {role} on every row for max_epochs={self.max_epochs} epochs "
-                    "instead.",
-                    EarlyStoppingSkippedWarning,
-                    stacklevel=3,
-                )
+            if rule == "holdout":
+                self._warn_skipped(f"validation_fraction={self.validation_fraction}", rows, role)
+                reason = rule_reason = "too few rows to hold out"
+                rule = "max_epochs"
+            else:
+                rule_reason = reason
             net = self.train(task, rows, f"{role}: {len(rows)} rows, {self.max_epochs} epochs")
-            return Training(net, rows, None, None, None, None, reason)
+            return Training(net, rows, rule, rule_reason, reason)
         kept, held_out = split
         network = "early-stopped network" if self.refit else role
         net = self.train(
@@ -253,16 +322,117 @@ class Trainer:
             restore_best=not self.refit,
         )
         monitor = dict(net.callbacks_)["monitor_"]
-        reason = "patience" if monitor.stopped_ else "max_epochs"
-        if not self.refit:
-            return Training(net, kept, held_out, net, kept, monitor.best_epoch_, reason)
+        stop_reason = "patience" if monitor.stopped_ else "max_epochs"
+        history = net.history
+        curve = {key: np.asarray(history[:, key]) for key in ("epoch", *CURVE_KEYS)}
+        final = net
+        if self.refit:
+            final = self.train(
+                task,
+                rows,
+                f"{role}, refitted: all {len(rows)} rows, {monitor.best_epoch_} epochs",
+                epochs=monitor.best_epoch_,
+            )
+        return Training(
+            final,
+            rows if self.refit else kept,
+            rule,
+            reason,
+            stop_reason,
+            best_epoch=monitor.best_epoch_,
+            held_out=held_out,
+            validations=[(net, kept, held_out)],
+            curve=curve,
+        )
+
+    def _warn_skipped(self, what, rows, role):
+        warnings.warn(
+            f"early_stopping holds out {what} of the {len(rows)} rows, which needs at least 2 "
+            f"rows of every class; training the {role} on every row for "
+            f"max_epochs={self.max_epochs} epochs instead.",
+            EarlyStoppingSkippedWarning,
+            stacklevel=4,
+        )
+
+    def _fit_cross_validated(self, task, rows, role, n_folds, reason):
+        """Choose the epoch on the mean of ``n_folds`` held-out curves, then refit on ``rows``.
+
+        The fold networks train in lockstep, one epoch each at a time, so that the mean curve
+        is known after every epoch: patience applies to it, and each fold network keeps its
+        weights of the best mean epoch (they validate ``k="auto"``). Folds are stratified for
+        labels; a class with fewer rows than folds is missing from some held-out folds.
+        """
+        strata = None if task.strata is None else task.strata[rows]
+        if strata is not None and np.bincount(strata).min(initial=len(rows)) < 2:
+            self._warn_skipped(f"{n_folds} folds", rows, role)
+            net = self.train(task, rows, f"{role}: {len(rows)} rows, {self.max_epochs} epochs")
+            reason = "too few rows to hold out"
+            return Training(net, rows, "max_epochs", reason, reason)
+        splitter = (KFold if strata is None else StratifiedKFold)(
+            n_folds, shuffle=True, random_state=task.split_seed
+        )
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "The least populated class", UserWarning)
+            splits = [(rows[train], rows[test]) for train, test in splitter.split(rows, strata)]
+        nets = [self.build(task, held_out=test, copy=True) for _, test in splits]
+        data = [task.net_data(train) for train, _ in splits]
+        fold_weight = [task.weight[test].sum() for _, test in splits]
+        if self.verbose:
+            print(f"[LIPClassifier] {n_folds} fold networks, trained together to choose the epoch")
+        curve = {key: [] for key in CURVE_KEYS}
+        best_key, best_epoch, best_states, misses = None, None, None, 0
+        stop_reason = "max_epochs"
+        with own_torch_rng(task.net_seed):
+            for net, (train, _) in zip(nets, splits, strict=True):
+                net.initialize()
+                net.notify("on_train_begin", X=task.X[train], y=None)
+            for epoch in range(1, self.max_epochs + 1):
+                try:
+                    for net, (X, y) in zip(nets, data, strict=True):
+                        net.fit_loop(X, y, epochs=1)
+                except KeyboardInterrupt:  # a callback stopped a fold network (skorch's way)
+                    stop_reason = "stopped by a callback"
+                    break
+                for key in CURVE_KEYS:
+                    values = [net.history[-1, key] for net in nets]
+                    curve[key].append(float(np.average(values, weights=fold_weight)))
+                key = (curve["valid_acc"][-1], -curve["valid_loss"][-1])
+                if best_key is None or key > best_key:
+                    best_key, best_epoch, misses = key, epoch, 0
+                    best_states = [deepcopy(net.module_.state_dict()) for net in nets]
+                    continue
+                misses += 1
+                if misses >= self.patience:
+                    stop_reason = "patience"
+                    break
+            for net, (train, _) in zip(nets, splits, strict=True):
+                net.notify("on_train_end", X=task.X[train], y=None)
+        if best_epoch is None:
+            raise ValueError(f"the {role}'s fold networks stopped before their first epoch ended")
+        for net, state in zip(nets, best_states, strict=True):
+            net.module_.load_state_dict(state)
+        n_epochs = len(curve["valid_acc"])
         final = self.train(
             task,
             rows,
-            f"{role}, refitted: all {len(rows)} rows, {monitor.best_epoch_} epochs",
-            epochs=monitor.best_epoch_,
+            f"{role}, refitted: all {len(rows)} rows, {best_epoch} epochs",
+            epochs=best_epoch,
         )
-        return Training(final, rows, held_out, net, kept, monitor.best_epoch_, reason)
+        return Training(
+            final,
+            rows,
+            "cv",
+            reason,
+            stop_reason,
+            best_epoch=best_epoch,
+            validations=[
+                (net, train, test) for net, (train, test) in zip(nets, splits, strict=True)
+            ],
+            curve={
+                "epoch": np.arange(1, n_epochs + 1),
+                **{k: np.asarray(v) for k, v in curve.items()},
+            },
+        )
 
     def estimate_transition_matrix(self, task):
         """Confident-joint estimate of T from 2-fold out-of-fold probabilities of ``task``."""
@@ -282,36 +452,36 @@ class Trainer:
         return estimate_noise_matrix(labels, proba)
 
     def validation_folds(self, task, head, Y, sample_weight, training):
-        """The one hold-out fold of ``k="auto"``, from the rows early stopping held out.
+        """The hold-out folds of ``k="auto"``: the splits that chose the epoch.
 
-        ``head`` names the module's head layer. Without ``refit`` the held-out rows validate
-        the final head itself; with it, the early-stopped network's head. Without early
-        stopping a network is trained on part of the rows for it. A generator: that network
-        is trained only when ``fit_head`` validates k.
+        ``head`` names the module's head layer. Each validation network (at the chosen epoch)
+        gives one fold: the hold-out's, whose held-out rows validate the final head itself
+        without ``refit``, or one per cross-validated fold. Without early stopping a network
+        is trained on part of the rows for it. A generator: networks are trained and their
+        features computed only when ``fit_head`` validates k.
         """
-        if training.held_out is not None:
-            net, train = training.validation_net, training.validation_rows
-            held_out = training.held_out
-        elif self.early_stopping:
-            return  # too few rows to hold out
-        else:
+        validations = training.validations
+        if not validations:
+            if self.early_stopping:
+                return  # too few rows to hold out
             rows = np.arange(task.X.shape[0])
             split = holdout(rows, task.strata, self.validation_fraction, task.split_seed)
             if split is None:
                 return
             train, held_out = split
             description = f"k validation network: {len(train)} rows, {len(held_out)} held out"
-            net = self.train(task, train, description)
-        layer = head_layer(net, head, task.n_classes)
-        X_val, Y_val = head_inputs(net, layer, task.X[held_out]), Y[held_out]
-        if net is training.net:
-            yield Fold(W=None, X_train=None, Y_train=None, X_val=X_val, Y_val=Y_val)
-            return
-        yield Fold(
-            W=head_weights(layer),
-            X_train=head_inputs(net, layer, task.X[train]),
-            Y_train=Y[train],
-            X_val=X_val,
-            Y_val=Y_val,
-            sample_weight=None if sample_weight is None else sample_weight[train],
-        )
+            validations = [(self.train(task, train, description), train, held_out)]
+        for net, train, held_out in validations:
+            layer = head_layer(net, head, task.n_classes)
+            X_val, Y_val = head_inputs(net, layer, task.X[held_out]), Y[held_out]
+            if net is training.net:
+                yield Fold(W=None, X_train=None, Y_train=None, X_val=X_val, Y_val=Y_val)
+                continue
+            yield Fold(
+                W=head_weights(layer),
+                X_train=head_inputs(net, layer, task.X[train]),
+                Y_train=Y[train],
+                X_val=X_val,
+                Y_val=Y_val,
+                sample_weight=None if sample_weight is None else sample_weight[train],
+            )
