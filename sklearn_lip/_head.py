@@ -27,6 +27,7 @@ __all__ = [
     "candidate_list",
     "fit_head",
     "label_targets",
+    "paired_z",
 ]
 
 #: LAP mode that ``lap="auto"`` picks for each loss family and for network heads: the re-fit
@@ -206,7 +207,7 @@ def _select_k(folds, candidates, lap, fit_intercept, significance, head_stats):
     return _choose_k(base_parts, candidate_parts, significance)
 
 
-def _paired_z(rows, base):
+def paired_z(rows, base):
     """McNemar's z of ``rows`` against ``base`` (boolean correctness): ``(b - c) / sqrt(b + c)``."""
     wins = int(np.sum(rows & ~base))
     losses = int(np.sum(~rows & base))
@@ -253,11 +254,11 @@ def _choose_k(base_parts, candidate_parts, significance):
         rows = np.concatenate(parts)
         scores[k] = float(rows.mean())
         net = int(np.sum(rows & ~base)) - int(np.sum(~rows & base))
-        z = _paired_z(rows, base)
+        z = paired_z(rows, base)
         if net > best_net or (net == best_net and net > 0 and z > best_z):
             best_net, best_z = net, z
         no_fold_loses = all(
-            _paired_z(part, fold_base) > -fold_threshold
+            paired_z(part, fold_base) > -fold_threshold
             for part, fold_base in zip(parts, base_parts, strict=True)
         )
         if (

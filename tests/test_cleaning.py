@@ -426,7 +426,8 @@ def test_cleaning_improves_accuracy_on_noisy_labels():
 
 def test_attributes_and_refit_on_kept_rows():
     X, _, y_noisy, _ = _noisy_task(n_samples=300)
-    clf = CleanLabelClassifier(KNeighborsClassifier(), cv=3, random_state=0).fit(X, y_noisy)
+    clf = CleanLabelClassifier(KNeighborsClassifier(), clean=True, cv=3, random_state=0)
+    clf.fit(X, y_noisy)
     flagged, quality = clf.label_issues_["is_label_issue"], clf.label_issues_["label_quality"]
     assert flagged.dtype == bool and flagged.shape == (300,)
     assert quality.shape == (300,)
@@ -436,6 +437,69 @@ def test_attributes_and_refit_on_kept_rows():
     np.testing.assert_array_equal(clf.predict_proba(X), clf.estimator_.predict_proba(X))
     # The flags come from the out-of-fold scores, the lowest of which they must include.
     assert quality[flagged].mean() < quality.mean()
+
+
+def _plain_and_cleaned_fold_predictions(clf, X, y):
+    """The out-of-fold predictions ``clean="auto"`` compares, recomputed from the flags."""
+    y_encoded = np.searchsorted(clf.classes_, y)
+    seed = np.random.RandomState(clf.random_state).randint(np.iinfo(np.int32).max)
+    folds = StratifiedKFold(clf.cv, shuffle=True, random_state=seed)
+    kept = ~clf.label_issues_["is_label_issue"]
+    plain, cleaned = np.empty(len(y), int), np.empty(len(y), int)
+    for train, test in folds.split(X, y_encoded):
+        base = clone(clf.estimator)
+        plain[test] = base.fit(X[train], y[train]).predict(X[test])
+        cleaned_train = train[kept[train]]
+        cleaned[test] = base.fit(X[cleaned_train], y[cleaned_train]).predict(X[test])
+    return plain == y, cleaned == y
+
+
+@pytest.mark.parametrize(
+    "estimator, rate, cleaned",
+    [
+        (KNeighborsClassifier(n_neighbors=1), 0.35, True),  # memorises: cleaning wins clearly
+        (LogisticRegression(), 0.0, False),  # the cleaned folds gain nothing on clean labels
+    ],
+)
+def test_auto_keeps_the_cleaned_fit_only_on_significant_held_out_evidence(
+    estimator, rate, cleaned
+):
+    X, _, y_noisy, _ = _noisy_task(n_samples=600, rate=rate, seed=2)
+    clf = CleanLabelClassifier(estimator, random_state=0).fit(X, y_noisy)
+    plain_right, cleaned_right = _plain_and_cleaned_fold_predictions(clf, X, y_noisy)
+    assert clf.validation_scores_ == {
+        "plain": pytest.approx(plain_right.mean()),
+        "cleaned": pytest.approx(cleaned_right.mean()),
+    }
+    wins, losses = np.sum(cleaned_right & ~plain_right), np.sum(~cleaned_right & plain_right)
+    z = (wins - losses) / np.sqrt(wins + losses) if wins + losses else 0.0
+    assert clf.validation_z_ == pytest.approx(z)
+    assert clf.validation_threshold_ == pytest.approx(1.6448536)
+    assert clf.cleaned_ is cleaned and clf.label_issues_["is_label_issue"].any()
+    assert clf.cleaned_ == (clf.validation_z_ >= clf.validation_threshold_)
+    kept = ~clf.label_issues_["is_label_issue"] if cleaned else np.ones(600, bool)
+    final = clone(estimator).fit(X[kept], y_noisy[kept])
+    np.testing.assert_array_equal(clf.predict_proba(X), final.predict_proba(X))
+
+
+def test_clean_true_always_drops_and_false_never_drops_the_flagged_rows():
+    X, _, y_noisy, _ = _noisy_task(n_samples=600, rate=0.0, seed=2)
+    always = CleanLabelClassifier(LogisticRegression(), clean=True, random_state=0)
+    never = clone(always).set_params(clean=False)
+    auto = clone(always).set_params(clean="auto")
+    for clf in (always, never, auto):
+        clf.fit(X, y_noisy)
+    flagged = always.label_issues_["is_label_issue"]
+    assert flagged.any()
+    for clf in (never, auto):
+        np.testing.assert_array_equal(clf.label_issues_["is_label_issue"], flagged)
+    assert always.cleaned_ and not never.cleaned_ and not auto.cleaned_
+    assert always.validation_z_ is None and never.validation_scores_ is None
+    kept = LogisticRegression().fit(X[~flagged], y_noisy[~flagged])
+    np.testing.assert_allclose(always.estimator_.coef_, kept.coef_)
+    every_row = LogisticRegression().fit(X, y_noisy)
+    np.testing.assert_allclose(never.estimator_.coef_, every_row.coef_)
+    np.testing.assert_allclose(auto.estimator_.coef_, every_row.coef_)  # declined on clean labels
 
 
 def test_default_estimator_is_logistic_regression():
@@ -593,7 +657,7 @@ def test_grid_search_over_cv_method_and_inner_params():
 def test_sample_weight_reaches_the_final_fit():
     X, _, y_noisy, _ = _noisy_task(n_samples=300)
     weight = np.random.RandomState(0).uniform(0.5, 2, size=300)
-    clf = CleanLabelClassifier(LogisticRegression(), random_state=0)
+    clf = CleanLabelClassifier(LogisticRegression(), clean=True, random_state=0)
     weighted = clone(clf).fit(X, y_noisy, sample_weight=weight)
     unweighted = clone(clf).fit(X, y_noisy)
     kept = ~weighted.label_issues_["is_label_issue"]
