@@ -21,11 +21,16 @@ Run from the repository root: ``python -m benchmarks.bench_partial [--quick]``.
 # SPDX-License-Identifier: BSD-3-Clause
 
 import hashlib
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 
 from sklearn_lip import LIPClassifier, PartialLabelNoise
+
+# The private training hook that the shared networks replace.
+from sklearn_lip.neural._training import Trainer
 
 from ._common import (
     Report,
@@ -41,28 +46,36 @@ from ._networks import LAP_MODES, oracle_gains
 __all__ = ["main"]
 
 
-class SharedTrainingLIPClassifier(LIPClassifier):
-    """LIPClassifier that trains each network once per process and reuses it.
+@dataclass
+class SharedTrainer(Trainer):
+    """A :class:`~sklearn_lip.neural._training.Trainer` that trains each network once.
 
-    Networks are keyed by the criterion, the training rows' data and the seeds, all that
-    decides a network here (the other parameters are fixed within a benchmark), so fits that
-    differ only in ``lap`` or ``k`` share their networks. For benchmarks only.
+    Its trainings are keyed by the criterion, the task's data, the rows and the seeds, all that
+    decides a network here (the other parameters are fixed within a benchmark).
     """
 
-    _networks = {}
+    criterion: object = None
 
-    # Overrides LIPClassifier's private training hook: the one place where a network is trained.
-    def _train(self, task, rows, description, **kwargs):
-        held_out = kwargs.get("held_out")
+    trainings: ClassVar[dict] = {}
+
+    def fit_network(self, task, rows, role):
         digest = hashlib.sha1()
-        for part in (task.X, task.target, task.weight, rows, kwargs.pop("held_out", None)):
+        for part in (task.X, task.target, task.weight, rows):
             digest.update(np.ascontiguousarray(part).tobytes())
-        key = (self.criterion_, digest.hexdigest(), task.net_seed, task.split_seed, repr(kwargs))
-        if key not in self._networks:
-            self._networks[key] = super()._train(
-                task, rows, description, held_out=held_out, **kwargs
-            )
-        return self._networks[key]
+        key = (repr(self.criterion), digest.hexdigest(), task.net_seed, task.split_seed, role)
+        if key not in self.trainings:
+            self.trainings[key] = super().fit_network(task, rows, role)
+        return self.trainings[key]
+
+
+class SharedTrainingLIPClassifier(LIPClassifier):
+    """LIPClassifier whose fits that differ only in ``lap`` or ``k`` share their networks.
+
+    For benchmarks only: it overrides LIPClassifier's private ``_trainer`` hook.
+    """
+
+    def _trainer(self):
+        return SharedTrainer(**vars(super()._trainer()), criterion=self.criterion)
 
 
 METHODS = ("cc", "proden", "naive")
@@ -124,7 +137,7 @@ def _rows(dataset, ambiguity, seed):
             "k": default.k_,
         }
     )
-    SharedTrainingLIPClassifier._networks.clear()
+    SharedTrainer.trainings.clear()
     return rows
 
 
