@@ -28,6 +28,7 @@ BENCHMARKS = (
     "bench_partial",
     "bench_scale",
     "bench_cost",
+    "bench_small",
 )
 
 

