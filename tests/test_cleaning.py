@@ -461,9 +461,7 @@ def _plain_and_cleaned_fold_predictions(clf, X, y):
         (LogisticRegression(), 0.0, False),  # the cleaned folds gain nothing on clean labels
     ],
 )
-def test_auto_keeps_the_cleaned_fit_only_on_significant_held_out_evidence(
-    estimator, rate, cleaned
-):
+def test_auto_keeps_the_cleaned_fit_only_on_significant_held_out_evidence(estimator, rate, cleaned):
     X, _, y_noisy, _ = _noisy_task(n_samples=600, rate=rate, seed=2)
     clf = CleanLabelClassifier(estimator, random_state=0).fit(X, y_noisy)
     plain_right, cleaned_right = _plain_and_cleaned_fold_predictions(clf, X, y_noisy)
