@@ -125,7 +125,7 @@ class HeldOutMonitor(Callback):
     training.
     """
 
-    def __init__(self, hits, weight, patience=None, restore_best=False):
+    def __init__(self, hits, weight, patience, restore_best):
         self.hits = hits
         self.weight = weight
         self.patience = patience
@@ -298,20 +298,14 @@ class Trainer:
     def fit_network(self, task, rows, role):
         """Train on ``rows`` under the early-stopping policy; see :class:`Training`."""
         rule, n_folds, reason = self.epoch_rule(len(rows))
+        if rule == "max_epochs":
+            return self._train_every_row(task, rows, role)
         if rule == "cv":
             return self._fit_cross_validated(task, rows, role, n_folds, reason)
-        split = None
-        if rule == "holdout":
-            split = holdout(rows, task.strata, self.validation_fraction, task.split_seed)
+        split = holdout(rows, task.strata, self.validation_fraction, task.split_seed)
         if split is None:
-            if rule == "holdout":
-                self._warn_skipped(f"validation_fraction={self.validation_fraction}", rows, role)
-                reason = rule_reason = "too few rows to hold out"
-                rule = "max_epochs"
-            else:
-                rule_reason = reason
-            net = self.train(task, rows, f"{role}: {len(rows)} rows, {self.max_epochs} epochs")
-            return Training(net, rows, rule, rule_reason, reason)
+            skipped = f"validation_fraction={self.validation_fraction}"
+            return self._train_every_row(task, rows, role, skipped=skipped)
         kept, held_out = split
         network = "early-stopped network" if self.refit else role
         net = self.train(
@@ -345,14 +339,24 @@ class Trainer:
             curve=curve,
         )
 
-    def _warn_skipped(self, what, rows, role):
-        warnings.warn(
-            f"early_stopping holds out {what} of the {len(rows)} rows, which needs at least 2 "
-            f"rows of every class; training the {role} on every row for "
-            f"max_epochs={self.max_epochs} epochs instead.",
-            EarlyStoppingSkippedWarning,
-            stacklevel=4,
-        )
+    def _train_every_row(self, task, rows, role, skipped=None):
+        """Train on every row for ``max_epochs`` epochs, without early stopping.
+
+        ``skipped`` names the split that early stopping could not make (it needs at least 2
+        rows of every class); an :class:`EarlyStoppingSkippedWarning` then says so.
+        """
+        reason = "early_stopping=False"
+        if skipped is not None:
+            reason = "too few rows to hold out"
+            warnings.warn(
+                f"early_stopping holds out {skipped} of the {len(rows)} rows, which needs at "
+                f"least 2 rows of every class; training the {role} on every row for "
+                f"max_epochs={self.max_epochs} epochs instead.",
+                EarlyStoppingSkippedWarning,
+                stacklevel=4,
+            )
+        net = self.train(task, rows, f"{role}: {len(rows)} rows, {self.max_epochs} epochs")
+        return Training(net, rows, "max_epochs", reason, reason)
 
     def _fit_cross_validated(self, task, rows, role, n_folds, reason):
         """Choose the epoch on the mean of ``n_folds`` held-out curves, then refit on ``rows``.
@@ -364,10 +368,7 @@ class Trainer:
         """
         strata = None if task.strata is None else task.strata[rows]
         if strata is not None and np.bincount(strata).min(initial=len(rows)) < 2:
-            self._warn_skipped(f"{n_folds} folds", rows, role)
-            net = self.train(task, rows, f"{role}: {len(rows)} rows, {self.max_epochs} epochs")
-            reason = "too few rows to hold out"
-            return Training(net, rows, "max_epochs", reason, reason)
+            return self._train_every_row(task, rows, role, skipped=f"{n_folds} folds")
         splitter = (KFold if strata is None else StratifiedKFold)(
             n_folds, shuffle=True, random_state=task.split_seed
         )
