@@ -374,7 +374,9 @@ def test_tables_with_enough_rows_keep_one_hold_out():
 
 def test_cross_validated_curves_need_refit(four_class_task):
     X, y = four_class_task
-    with pytest.raises(ValueError, match="validation=3 chooses the epoch .* set refit=True"):
+    with pytest.raises(
+        ValueError, match="LIPClassifier: validation=3 chooses the epoch .* set refit=True"
+    ):
         LIPClassifier(validation=3, refit=False, **FAST).fit(X, y)
 
 

@@ -276,9 +276,10 @@ class Trainer:
         if self.validation != "auto":
             if not self.refit:
                 raise ValueError(
-                    f"validation={self.validation} chooses the epoch from cross-validated "
-                    "curves, and only a network refitted on every row can use that epoch; "
-                    "set refit=True, or validation='holdout' to keep the early-stopped network."
+                    f"LIPClassifier: validation={self.validation} chooses the epoch from "
+                    "cross-validated curves, and only a network refitted on every row can use "
+                    "that epoch; set refit=True, or validation='holdout' to keep the "
+                    "early-stopped network."
                 )
             return "cv", self.validation, f"validation={self.validation}"
         held_out = int(np.ceil(n_rows * self.validation_fraction))
