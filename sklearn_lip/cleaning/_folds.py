@@ -9,7 +9,7 @@ from sklearn.base import clone
 from sklearn.utils import _safe_indexing, indexable
 from sklearn.utils.parallel import Parallel, delayed
 
-__all__ = ["fit_rows", "out_of_fold_proba"]
+__all__ = ["fit_rows", "held_out_cleaned_proba", "out_of_fold_proba"]
 
 
 def _class_proba(estimator, X, classes):
@@ -57,6 +57,82 @@ def _fold_proba(estimator, X, y, train, test, params, classes, in_sample):
     test_proba = _class_proba(fitted, _safe_indexing(X, test), classes)
     train_proba = _class_proba(fitted, _safe_indexing(X, train), classes) if in_sample else None
     return test_proba, train_proba
+
+
+def _fit_predict_all(estimator, X, y, rows, params, classes):
+    """Probabilities on every row of a clone of ``estimator`` fitted on ``rows``."""
+    return _class_proba(fit_rows(estimator, X, y, rows, params), X, classes)
+
+
+def _flag_blocks(splits, y_encoded, random_state):
+    """Each row's block: its test fold, or with two folds one of its fold's stratified halves.
+
+    A fold's flags must come from models that trained on neither its test rows nor the row
+    itself, so at least two blocks must lie outside every test fold.
+    """
+    blocks = np.empty(len(y_encoded), dtype=np.intp)
+    if len(splits) > 2:
+        for fold, (_, test) in enumerate(splits):
+            blocks[test] = fold
+        return blocks
+    rng = np.random.RandomState(random_state)
+    for fold, (_, test) in enumerate(splits):
+        rows = rng.permutation(test)
+        rows = rows[np.argsort(y_encoded[rows], kind="stable")]  # alternate within each class
+        blocks[rows] = 2 * fold + np.arange(len(rows)) % 2
+    return blocks
+
+
+def held_out_cleaned_proba(
+    estimator, X, y, y_encoded, classes, splits, params, n_jobs, flag, random_state
+):
+    """Out-of-fold probabilities of fold models fitted without their flagged training rows.
+
+    The flags of each fold's training rows are computed afresh, by ``flag(labels, pred_proba,
+    in_sample_proba)``, from models fitted on that fold's training rows minus one block of them
+    (:func:`_flag_blocks`), so that no label of the fold's test rows reaches its cleaned model.
+    Flags taken from the usual out-of-fold probabilities would leak them: those came from
+    models that trained on the test rows, and the rows they keep agree with those labels, so
+    the cleaned fit would look better on them than it is (on small tables, by several
+    points). With five folds the ten models that leave out two folds serve both of them.
+
+    Returns the (n_samples, n_classes) probabilities.
+    """
+    blocks = _flag_blocks(splits, y_encoded, random_state)
+    n_samples, n_classes = len(y), len(classes)
+    # (fold, block) -> training rows of the model that flags the fold's rows of that block
+    flag_rows = {
+        (fold, block): train[blocks[train] != block]
+        for fold, (train, _) in enumerate(splits)
+        for block in np.unique(blocks[train])
+    }
+    models = {}  # one fit per distinct row set: with K >= 3 folds, {a, b} serves a and b
+    for key, rows in flag_rows.items():
+        models.setdefault(rows.tobytes(), (rows, []))[1].append(key)
+    out_of_block = [np.zeros((n_samples, n_classes)) for _ in splits]
+    in_sample_sum = [np.zeros((n_samples, n_classes)) for _ in splits]
+    n_models = [np.zeros(n_samples) for _ in splits]
+    fitted = Parallel(n_jobs=n_jobs, return_as="generator")(
+        delayed(_fit_predict_all)(estimator, X, y, rows, params, classes)
+        for rows, _ in models.values()
+    )
+    for proba, (rows, keys) in zip(fitted, models.values(), strict=True):
+        for fold, block in keys:
+            train = splits[fold][0]
+            in_block = train[blocks[train] == block]
+            out_of_block[fold][in_block] = proba[in_block]
+            in_sample_sum[fold][rows] += proba[rows]
+            n_models[fold][rows] += 1
+    cleaned_splits = []
+    for fold, (train, test) in enumerate(splits):
+        in_sample = np.where(
+            n_models[fold][:, None] > 0,
+            in_sample_sum[fold] / np.maximum(n_models[fold], 1)[:, None],
+            out_of_block[fold],
+        )
+        issues = flag(y_encoded[train], out_of_block[fold][train], in_sample[train])
+        cleaned_splits.append((train[~issues], test))
+    return out_of_fold_proba(estimator, X, y, classes, cleaned_splits, params, n_jobs)[0]
 
 
 def out_of_fold_proba(estimator, X, y, classes, splits, params, n_jobs, in_sample=False):
