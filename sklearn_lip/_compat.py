@@ -7,6 +7,7 @@ future move is fixed in one file.
 # SPDX-License-Identifier: BSD-3-Clause
 
 from sklearn.base import _fit_context
+from sklearn.utils import _safe_indexing
 from sklearn.utils._chunking import get_chunk_n_rows
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metadata_routing import (
@@ -16,7 +17,7 @@ from sklearn.utils.metadata_routing import (
     _routing_enabled,
     process_routing,
 )
-from sklearn.utils.validation import _check_method_params
+from sklearn.utils.validation import _check_method_params, _check_sample_weight, _num_samples
 
 __all__ = [
     "HasMethods",
@@ -25,9 +26,12 @@ __all__ = [
     "MethodMapping",
     "StrOptions",
     "_check_method_params",
+    "_check_sample_weight",
     "_fit_context",
+    "_num_samples",
     "_raise_for_params",
     "get_chunk_n_rows",
     "_routing_enabled",
+    "_safe_indexing",
     "process_routing",
 ]

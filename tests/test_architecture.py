@@ -88,6 +88,21 @@ def test_the_graph_is_read(graph):
     assert "sklearn_lip._base" in graph["sklearn_lip.cleaning._classifier"]
 
 
+def test_private_scikit_learn_names_come_only_through_compat():
+    """A scikit-learn move of a private helper is fixed in _compat alone."""
+    private = []
+    for path in PACKAGE.rglob("*.py"):
+        if path.name == "_compat.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "sklearn":
+                module_private = any(part.startswith("_") for part in node.module.split("."))
+                names = [alias.name for alias in node.names if alias.name.startswith("_")]
+                if module_private or names:
+                    private.append(f"{module_name(path)}: from {node.module} import ...")
+    assert private == []
+
+
 def test_no_import_cycle(graph):
     assert find_cycle(graph) is None, " -> ".join(find_cycle(graph))
 

@@ -6,8 +6,10 @@
 import numpy as np
 from scipy.special import softmax
 from sklearn.base import clone
-from sklearn.utils import _safe_indexing, indexable
+from sklearn.utils import indexable
 from sklearn.utils.parallel import Parallel, delayed
+
+from .._compat import _safe_indexing
 
 __all__ = ["fit_rows", "held_out_cleaned_proba", "out_of_fold_proba"]
 
