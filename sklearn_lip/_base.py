@@ -20,6 +20,7 @@ from sklearn.utils.validation import check_is_fitted, has_fit_parameter
 from ._compat import (
     MetadataRouter,
     MethodMapping,
+    _num_samples,
     _raise_for_params,
     _routing_enabled,
     process_routing,
@@ -92,6 +93,31 @@ class BaseWrappingClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator)
     def _wrapped_parts(self):
         """The estimators whose input tags this classifier forwards (before ``fit``)."""
         return [self._get_estimator()]
+
+    def _validate_sample_weight(self, sample_weight, X):
+        """``sample_weight`` as float64, one finite, non-negative weight per row of ``X``.
+
+        Checked before any fit, so that a bad weight fails at once, with this class's name,
+        rather than inside the inner estimator's first fold fit (or not at all: many
+        estimators accept negative weights silently).
+        """
+        if sample_weight is None:
+            return None
+        name = type(self).__name__
+        weights = np.asarray(sample_weight, dtype=np.float64)
+        if weights.shape != (_num_samples(X),):
+            raise ValueError(
+                f"{name}: sample_weight must have shape ({_num_samples(X)},), one weight per "
+                f"row of X; got shape {weights.shape}."
+            )
+        if not np.isfinite(weights).all():
+            raise ValueError(f"{name}: sample_weight contains NaN or infinity.")
+        if (weights < 0).any():
+            raise ValueError(
+                f"{name}: sample_weight must be non-negative; got {int((weights < 0).sum())} "
+                f"negative weights (the smallest {weights.min():g})."
+            )
+        return weights
 
     def _inner_fit_params(self, sample_weight, fit_params):
         """The metadata for the fits of ``estimator``, by the policy of the class docstring.

@@ -138,8 +138,15 @@ class LAPStatistics:
                 raise ValueError(
                     f"sample_weight must have shape ({X.shape[0]},); got {sample_weight.shape}."
                 )
-            if not is_dask(sample_weight) and not np.isfinite(sample_weight).all():
-                raise ValueError("sample_weight contains NaN or infinity.")
+            if not is_dask(sample_weight):
+                if not np.isfinite(sample_weight).all():
+                    raise ValueError("sample_weight contains NaN or infinity.")
+                if (sample_weight < 0).any():
+                    raise ValueError(
+                        f"sample_weight must be non-negative; got "
+                        f"{int((sample_weight < 0).sum())} negative weights (the smallest "
+                        f"{sample_weight.min():g})."
+                    )
         # Non-finite input is reported below with a ValueError, not as NumPy warnings.
         with np.errstate(invalid="ignore", over="ignore"):
             if is_dask(X) or is_dask(Y) or is_dask(sample_weight):

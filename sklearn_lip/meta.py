@@ -262,8 +262,7 @@ class LIPMetaClassifier(BaseWrappingClassifier):
                 f"LIPMetaClassifier needs samples of at least 2 classes; got one class: "
                 f"{self.classes_[0]!r}."
             )
-        if sample_weight is not None:
-            sample_weight = np.asarray(sample_weight, dtype=np.float64)
+        sample_weight = self._validate_sample_weight(sample_weight, X)
         k = self._k_candidates()  # an empty or non-integer list fails before any fit
         base = self._get_estimator()
         inner_params = self._inner_fit_params(sample_weight, fit_params)

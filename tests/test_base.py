@@ -46,6 +46,31 @@ def test_sample_weight_the_inner_fit_cannot_take_is_an_error(name, data):
 
 
 @pytest.mark.parametrize("name", WRAPPERS)
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (-1.0, r"non-negative; got 1 negative weights \(the smallest -1\)"),
+        (np.nan, "NaN or infinity"),
+        ("short", r"shape \(120,\), one weight per row"),
+    ],
+)
+def test_bad_sample_weight_fails_before_any_fit_naming_the_wrapper(name, data, bad, message):
+    X, y, weights = data
+    weights = weights[:-1] if bad == "short" else np.r_[weights[:-1], bad]
+    fits = []
+
+    class Recording(LogisticRegression):
+        def fit(self, X, y, sample_weight=None):
+            fits.append(len(X))
+            return super().fit(X, y, sample_weight=sample_weight)
+
+    # LogisticRegression itself accepts negative weights without a word.
+    with pytest.raises(ValueError, match=f"{name}: sample_weight .*{message}"):
+        WRAPPERS[name](Recording()).fit(X, y, sample_weight=weights)
+    assert fits == []
+
+
+@pytest.mark.parametrize("name", WRAPPERS)
 def test_sample_weight_reaches_the_inner_fit(name, data, monkeypatch):
     X, y, weights = data
     seen = []

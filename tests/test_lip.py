@@ -218,6 +218,8 @@ def test_shape_errors(problem):
         lip_refine(W, X, Y, 2, lap="exact")
     with pytest.raises(ValueError, match="sample_weight must have shape"):
         lip_refine(W, X, Y, 2, sample_weight=np.ones(3))
+    with pytest.raises(ValueError, match="non-negative; got 1 negative weights"):
+        lip_refine(W, X, Y, 2, sample_weight=_with(np.ones(len(X)), 9, -0.5))
     with pytest.raises(ValueError, match="X has no rows"):
         lip_refine(W, X[:0], Y[:0], 2)
 

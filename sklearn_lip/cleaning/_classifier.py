@@ -316,6 +316,7 @@ class CleanLabelClassifier(BaseWrappingClassifier):
         if len(self.classes_) < 2:
             raise ValueError(f"{type(self).__name__} needs at least 2 classes in y; got 1 class.")
         estimator = self._get_estimator()
+        sample_weight = self._validate_sample_weight(sample_weight, X)
         params = self._inner_fit_params(sample_weight, fit_params)
 
         rng = check_random_state(self.random_state)

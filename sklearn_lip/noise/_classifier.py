@@ -136,6 +136,7 @@ class NoisyLabelClassifier(BaseWrappingClassifier):
         # Finiteness, dtype and sparse format are left to the inner estimator.
         X, y = validate_data(self, X, y, accept_sparse=True, dtype=None, ensure_all_finite=False)
         check_classification_targets(y)
+        sample_weight = self._validate_sample_weight(sample_weight, X)
         inner_fit_params = self._inner_fit_params(sample_weight, fit_params)
         self.classes_ = np.unique(y)
         self.noise_ = clone(self._get_noise())
