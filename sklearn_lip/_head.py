@@ -25,6 +25,7 @@ __all__ = [
     "LIPSkippedWarning",
     "candidate_ks",
     "candidate_list",
+    "checked_k",
     "fit_head",
     "label_targets",
     "paired_z",
@@ -104,6 +105,28 @@ def candidate_list(k):
         if isinstance(value, bool) or not isinstance(value, Integral):
             raise ValueError(f"k candidates must be integers; got {value!r} in k={values!r}.")
     return values
+
+
+def checked_k(k, n_columns, owner):
+    """``k`` as :func:`fit_head` takes it, checked before training against what W can reach.
+
+    ``rank(W)`` never exceeds ``n_columns`` (one per class; ``None`` skips the check, e.g. for
+    a binary linear model, whose single column LIP skips with :class:`LIPSkippedWarning`),
+    so a fixed ``k``, or a list of candidates, none of which is below ``n_columns`` cannot
+    satisfy ``1 <= k < rank(W)`` whatever the fit gives: a ``ValueError`` naming ``owner``,
+    raised before the training. A list-like becomes a list; ``None``, ``"auto"`` and
+    fractions pass as they are.
+    """
+    if k is None or isinstance(k, str) or (isinstance(k, Real) and not isinstance(k, Integral)):
+        return k
+    values = [k] if isinstance(k, Integral) else candidate_list(k)
+    if n_columns is not None and min(values) >= n_columns:
+        raise ValueError(
+            f"{owner}: k={k!r} can never be used: W has {n_columns} columns (one per class), "
+            f"so rank(W) <= {n_columns}, and LIP keeps 1 <= k < rank(W) components. Use a k "
+            f'below {n_columns} or k="auto".'
+        )
+    return k if isinstance(k, Integral) else values
 
 
 def _candidates_in_range(values, rank):

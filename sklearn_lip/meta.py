@@ -31,7 +31,7 @@ from ._compat import (
     _check_method_params,
     _fit_context,
 )
-from ._head import DEFAULT_LAP, Fold, candidate_list, fit_head, label_targets
+from ._head import DEFAULT_LAP, Fold, checked_k, fit_head, label_targets
 from ._row_sums import is_dask
 
 __all__ = ["LIPMetaClassifier", "fit_lip_dask", "loss_family"]
@@ -263,7 +263,7 @@ class LIPMetaClassifier(BaseWrappingClassifier):
                 f"{self.classes_[0]!r}."
             )
         sample_weight = self._validate_sample_weight(sample_weight, X)
-        k = self._k_candidates()  # an empty or non-integer list fails before any fit
+        k = self._k_candidates(len(self.classes_))  # a k no fit can use fails before any fit
         base = self._get_estimator()
         inner_params = self._inner_fit_params(sample_weight, fit_params)
 
@@ -302,11 +302,14 @@ class LIPMetaClassifier(BaseWrappingClassifier):
             folds = [Fold(None, None, None, X_val=X_val, Y_val=targets(np.asarray(y_val)))]
         return self._refine(W, X, Y, k, folds, sample_weight=None)
 
-    def _k_candidates(self):
-        """``k`` as :func:`~sklearn_lip._head.fit_head` takes it; a list-like becomes a list."""
-        if self.k is None or isinstance(self.k, (str, Real)):
-            return self.k
-        return candidate_list(self.k)
+    def _k_candidates(self, n_classes=None):
+        """``k`` as :func:`~sklearn_lip._head.fit_head` takes it (:func:`checked_k`).
+
+        With ``n_classes`` (more than 2: a binary model has one column, which LIP skips), a
+        ``k`` that no fit can use fails here, before the fits of ``estimator``.
+        """
+        n_columns = n_classes if n_classes is not None and n_classes > 2 else None
+        return checked_k(self.k, n_columns, type(self).__name__)
 
     def _weights_and_targets(self):
         """The fitted ``estimator_``'s weights, and the function that makes LAP's target rows.

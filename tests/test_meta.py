@@ -1,6 +1,7 @@
 """Tests of LIPMetaClassifier beyond scikit-learn's common checks (see test_common.py)."""
 
 import pickle
+import re
 import warnings
 
 import numpy as np
@@ -266,13 +267,21 @@ def test_k_lists_empty_out_of_range_or_partly_out_of_range(data):
     X, y = data  # 5 classes: rank(W) = 5 for ridge
     with pytest.raises(ValueError, match="k is an empty list"):
         LIPMetaClassifier(RidgeClassifier(), k=[]).fit(X, y)
-    with pytest.raises(ValueError, match=r"No candidate of k=\[50\] satisfies 1 <= k < rank"):
+    with pytest.raises(ValueError, match=r"k=\[50\] can never be used: W has 5 columns"):
         LIPMetaClassifier(RidgeClassifier(), k=[50]).fit(X, y)
     with pytest.raises(ValueError, match="k candidates must be integers"):
         LIPMetaClassifier(RidgeClassifier(), k=[1, 2.5]).fit(X, y)
     with pytest.warns(UserWarning, match=r"k candidates \[0, 50\] are outside .* dropped"):
         clf = LIPMetaClassifier(RidgeClassifier(), k=[0, 1, 50], random_state=0).fit(X, y)
     assert set(clf.validation_scores_) == {"unchanged", 1}
+
+
+@pytest.mark.parametrize("k", [5, 9, [5, 6]])
+def test_a_k_no_fit_can_use_fails_before_the_base_fit(data, monkeypatch, k):
+    X, y = data  # 5 classes: rank(W) <= 5 whatever the fit
+    monkeypatch.setattr(RidgeClassifier, "fit", lambda *args, **kwargs: pytest.fail("fitted"))
+    with pytest.raises(ValueError, match=re.escape(f"LIPMetaClassifier: k={k!r} can never be")):
+        LIPMetaClassifier(RidgeClassifier(), k=k).fit(X, y)
 
 
 def test_fit_head_checks_k_lists_too(data):

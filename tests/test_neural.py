@@ -1,6 +1,7 @@
 """Tests of sklearn_lip.neural.LIPClassifier on 1-D labels (candidate sets: test_partial.py)."""
 
 import pickle
+import re
 import subprocess
 import sys
 
@@ -518,6 +519,16 @@ def test_cuda_without_cuda_fails_at_the_start_of_fit(four_class_task, monkeypatc
     monkeypatch.setattr(Trainer, "train", lambda *args, **kwargs: trained.append(1))
     with pytest.raises(ValueError, match="device='cuda' is not available to torch here"):
         LIPClassifier(device="cuda", criterion="forward", **FAST).fit(X, y)
+    assert not trained
+
+
+@pytest.mark.parametrize("k", [4, [4, 7]])
+def test_a_k_no_head_can_use_fails_before_training(four_class_task, monkeypatch, k):
+    X, y = four_class_task  # 4 classes: the head has 4 columns, rank(W) <= 4
+    trained = []
+    monkeypatch.setattr(Trainer, "train", lambda *args, **kwargs: trained.append(1))
+    with pytest.raises(ValueError, match=re.escape(f"LIPClassifier: k={k!r} can never be")):
+        LIPClassifier(**{**FAST, "k": k}).fit(X, y)
     assert not trained
 
 

@@ -16,11 +16,11 @@ from scipy.special import log_softmax, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
-from .._compat import Interval, StrOptions, _fit_context
-from .._head import DEFAULT_LAP, fit_head, label_targets
+from .._compat import Interval, StrOptions, _check_sample_weight, _fit_context
+from .._head import DEFAULT_LAP, checked_k, fit_head, label_targets
 from .._partial import encode_candidates, encode_labels, is_candidate_matrix
 from ..losses import CrossEntropy, ForwardCorrectedCrossEntropy, ProdenLoss
 from ._criteria import NOISY_LABEL_CRITERIA, PARTIAL_LABEL_CRITERIA, loss_factory, resolve_criterion
@@ -463,6 +463,7 @@ class LIPClassifier(ClassifierMixin, BaseEstimator):
             self.classes_, labels = encode_labels(y, self.classes)
             candidates = None
         n_samples, n_classes = X.shape[0], len(self.classes_)
+        k = checked_k(self.k, n_classes, "LIPClassifier")  # the head has one column per class
         weight = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
         if not weight.sum() > 0:
             raise ValueError("sample_weight must have a positive sum.")
@@ -484,7 +485,6 @@ class LIPClassifier(ClassifierMixin, BaseEstimator):
         W = head_weights(layer)
         self.lap_ = DEFAULT_LAP["network"] if self.lap == "auto" else self.lap
         Y = candidates if partial else label_targets(labels, n_classes, "log", self.lap_)
-        k = self.k if self.k is None or isinstance(self.k, (str, Real)) else list(self.k)
         fit_weight = None if sample_weight is None else weight
         rows = training.rows
         head = fit_head(
