@@ -416,7 +416,10 @@ def plot_singular_spectra(weights, ax=None, *, normalize=False, intercept=True, 
     array([1.])
     """
     if not isinstance(weights, dict) or not weights:
-        raise ValueError(f"weights must be a non-empty dict of name -> weights; got {weights!r}.")
+        got = "an empty dict" if isinstance(weights, dict) else f"a {type(weights).__name__}"
+        raise ValueError(
+            f'weights must be a non-empty dict of name -> weights, e.g. {{"clean": W}}; got {got}.'
+        )
     plt, MaxNLocator = _pyplot()
     if ax is None:
         _, ax = plt.subplots()

@@ -312,9 +312,12 @@ def test_plot_singular_spectra_draws_one_line_per_entry(pyplot, multiclass_data)
     assert ax.get_legend() is not None
 
 
-def test_plot_singular_spectra_rejects_empty(pyplot):
-    with pytest.raises(ValueError, match="non-empty dict"):
+def test_plot_singular_spectra_rejects_empty_and_lists_without_an_array_repr(pyplot):
+    with pytest.raises(ValueError, match="non-empty dict.*got an empty dict"):
         plot_singular_spectra({})
+    with pytest.raises(ValueError, match=r"non-empty dict .*got a list\.$") as error:
+        plot_singular_spectra([np.eye(3)])
+    assert "array" not in str(error.value)
 
 
 def test_plot_subspace_similarity_image_is_phi(pyplot):
