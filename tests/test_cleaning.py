@@ -813,6 +813,12 @@ def test_cv_larger_than_smallest_class():
     CleanLabelClassifier(cv=3).fit(X, y)
 
 
+def test_three_dimensional_x_is_rejected_naming_the_cleaner():
+    X, y = np.zeros((60, 3, 2)), np.arange(60) % 2
+    with pytest.raises(ValueError, match="dim <= 2 is required by CleanLabelClassifier"):
+        CleanLabelClassifier().fit(X, y)
+
+
 def test_empty_input_gives_the_empty_input_error():
     # Before: "needs at least 2 classes in y; got 1 class" for an input without rows.
     with pytest.raises(ValueError, match=r"Found array with 0 sample\(s\) \(shape=\(0, 4\)\)"):

@@ -304,6 +304,13 @@ class CleanLabelClassifier(BaseWrappingClassifier):
         y = column_or_1d(y, warn=True)
         check_classification_targets(y)
         X, y = indexable(X, y)
+        # X reaches the estimator unchecked (a 1-D array of texts suits a text pipeline), but
+        # rows of matrices are never a table: say so here rather than in the estimator's name.
+        if len(getattr(X, "shape", ())) > 2:
+            raise ValueError(
+                f"Found array with dim {len(X.shape)}, while dim <= 2 is required by "
+                f"{type(self).__name__}."
+            )
         if len(y) == 0:
             # X reaches the estimator unchecked, so give check_array's own empty-input error
             shape = getattr(X, "shape", (0,))
