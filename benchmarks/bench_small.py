@@ -131,7 +131,11 @@ THRESHOLDS = (0.0, 0.5, 1.0, 1.645, 2.326)
 SMALL_TRAIN = 600
 #: The fitted attributes recorded, per method: CSV column -> attribute.
 EXTRAS = {
-    "ours": {"cleaned": "cleaned_", "validation_z": "validation_z_"},
+    "ours": {
+        "cleaned": "cleaned_",
+        "validation_z": "validation_z_",
+        "validation_accuracy_z": "validation_accuracy_z_",
+    },
     "network": {"best_epoch": "best_epoch_", "epoch_rule": "epoch_rule_", "n_iter": "n_iter_"},
 }
 
@@ -490,8 +494,10 @@ def table_thresholds(raw, bases):
 
     With the same seeds, ``ours`` fits exactly ``ours_always``'s model when it cleans and
     ``plain``'s when it declines, so the outcome at a threshold t is ``ours_always`` where
-    ``validation_z >= t`` and ``plain`` elsewhere. The first line counts the fits where this
-    identity was checked against the run's own ``ours`` accuracy.
+    ``validation_z >= t`` and ``validation_accuracy_z > 0`` (the rule of ``clean="auto"``),
+    and ``plain`` elsewhere. The first line counts the fits where this identity was checked
+    against the run's own ``ours`` accuracy. The rows "accuracy z" replay the rule that
+    tests the accuracy alone (``validation_accuracy_z >= t``).
 
     Parameters
     ----------
@@ -512,6 +518,7 @@ def table_thresholds(raw, bases):
         return "Needs the plain, ours and ours_always methods."
     ours = raw[raw.method == "ours"].set_index(key)
     wide["z"] = ours["validation_z"].astype(float)
+    wide["accuracy_z"] = ours["validation_accuracy_z"].astype(float)
     wide["cleaned"] = ours["cleaned"].eq(True)
     wide = wide.dropna(subset=["plain", "ours", "ours_always"])
     expected = np.where(wide["cleaned"], wide["ours_always"], wide["plain"])
@@ -520,9 +527,11 @@ def table_thresholds(raw, bases):
     rows = []
     for base in bases:
         part = wide.xs(base, level="base")
-        for threshold in THRESHOLDS:
-            # no z (nothing flagged): the plain fit
-            clean = part["z"].fillna(-np.inf) >= threshold
+        # no z (nothing flagged, or a decision fit failed): the plain fit
+        z, accuracy_z = part["z"].fillna(-np.inf), part["accuracy_z"].fillna(-np.inf)
+        rules = [(f"{t:g}", (z >= t) & (accuracy_z > 0)) for t in THRESHOLDS]
+        rules += [(f"accuracy z {t:g}", accuracy_z >= t) for t in THRESHOLDS[2:]]
+        for threshold, clean in rules:
             outcome = np.where(clean, part["ours_always"], part["plain"])
             gain = pd.Series(100 * (outcome - part["plain"]), index=part.index)
             cells = gain.groupby(level=["dataset", "rate"], sort=False).mean()
@@ -530,7 +539,7 @@ def table_thresholds(raw, bases):
             rows.append(
                 {
                     "base": base,
-                    "z threshold": f"{threshold:g}",
+                    "z threshold": threshold,
                     "cleaned fits": f"{int(clean.sum())}/{len(clean)}",
                     "mean - plain": cells.mean(),
                     "noisy: mean - plain": noisy.mean(),

@@ -63,7 +63,7 @@ COLUMNS = [
     ("LIP step ms", 11),
     ("LIP fit s", 9),
     ("cleaned", 7),
-    ("cleaning: z vs threshold", 34),
+    ("cleaning: z vs threshold", 42),
     ("clean s", 7),
 ]
 
@@ -141,6 +141,7 @@ def run_row(base, X_train, y_noisy, y_indices, X_test, y_test, seed):
         "flagged": int(cleaned.label_issues_["is_label_issue"].sum()),
         "dropped": cleaned.cleaned_,
         "clean z": cleaned.validation_z_,
+        "clean accuracy z": cleaned.validation_accuracy_z_,
         "clean threshold": cleaned.validation_threshold_,
     }
 
@@ -159,9 +160,12 @@ def clean_evidence(row):
     """The cleaning cell: whether the flagged rows were dropped, and the held-out z behind it."""
     if row["clean z"] is None:
         return "dropped" if row["dropped"] else "nothing flagged"
-    verdict = "dropped" if row["dropped"] else "kept all (no gain)"
-    sign = ">=" if row["dropped"] else "<"
-    return f"{verdict}, z={row['clean z']:.2f} {sign} {row['clean threshold']:.2f}"
+    z, threshold, accuracy_z = row["clean z"], row["clean threshold"], row["clean accuracy z"]
+    if row["dropped"]:
+        return f"dropped, z={z:.2f} >= {threshold:.2f}"
+    if z < threshold:
+        return f"kept all (no gain), z={z:.2f} < {threshold:.2f}"
+    return f"kept all (no gain), accuracy z={accuracy_z:.2f} <= 0"
 
 
 def cells(row):
@@ -217,7 +221,8 @@ def sentences(rows, n_test):
             verb = "raised" if clean_delta > 0 else "LOWERED"
             lines.append(
                 f"- {where}: cleaning (dropped {row['flagged']} flagged rows: held-out z="
-                f"{row['clean z']:.2f} >= {row['clean threshold']:.2f}) {verb} test "
+                f"{row['clean z']:.2f} >= {row['clean threshold']:.2f}, accuracy z="
+                f"{row['clean accuracy z']:.2f} > 0) {verb} test "
                 f"accuracy {row['base']:.3f} -> {row['cleaned']:.3f} "
                 f"({100 * clean_delta:+.1f} points, {rows_changed} of {n_test} test rows)."
             )
@@ -276,12 +281,14 @@ def main(argv=None):
         "\nbase/+LIP/cleaned: clean test accuracy. base s, LIP fit s, clean s: fit times in "
         "seconds of the base model, of LIPMetaClassifier (base fit + 3 validation fits + LIP "
         "steps; for the network, LIPClassifier with k='auto') and of CleanLabelClassifier (5 "
-        "fold fits, 5 more without the flagged rows, the final fit). LIP step ms: one LIP "
+        "fold fits, 10 that flag each fold's training rows, 5 without those flags, the final "
+        "fit). LIP step ms: one LIP "
         "step (SVD of W and one pass over X) at the "
         "chosen k, or at the best candidate when W was left unchanged. k '-': W left unchanged. "
         "cleaning: the flagged rows are dropped only when fold models fitted without them beat "
-        "the plain fold models on held-out noisy labels (paired z at or above the threshold of "
-        "significance=0.05); otherwise the model is the base fitted on every row."
+        "the plain fold models on held-out noisy labels: a paired z of the given label's "
+        "probability at or above the threshold of significance=0.05, and more rows right "
+        "(accuracy z > 0); otherwise the model is the base fitted on every row."
     )
     changed = sentences(rows, len(y_test))
     print("\nWhere LIP or cleaning changed the result:")

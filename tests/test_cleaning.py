@@ -441,8 +441,8 @@ def test_attributes_and_refit_on_kept_rows():
     assert quality[flagged].mean() < quality.mean()
 
 
-def _plain_and_cleaned_fold_predictions(clf, X, y):
-    """The out-of-fold predictions ``clean="auto"`` compares, recomputed from scratch.
+def _plain_and_cleaned_fold_proba(clf, X, y):
+    """The out-of-fold probabilities ``clean="auto"`` compares, recomputed from scratch.
 
     Each fold's training rows are flagged by models that left out the fold's test rows and
     one more fold, so that no held-out label reaches the cleaned model.
@@ -450,9 +450,9 @@ def _plain_and_cleaned_fold_predictions(clf, X, y):
     y_encoded = np.searchsorted(clf.classes_, y)
     seed = np.random.RandomState(clf.random_state).randint(np.iinfo(np.int32).max)
     folds = list(StratifiedKFold(clf.cv, shuffle=True, random_state=seed).split(X, y_encoded))
-    plain, cleaned = np.empty(len(y), int), np.empty(len(y), int)
+    plain, cleaned = np.empty((len(y), len(clf.classes_))), np.empty((len(y), len(clf.classes_)))
     for train, test in folds:
-        plain[test] = clone(clf.estimator).fit(X[train], y[train]).predict(X[test])
+        plain[test] = clone(clf.estimator).fit(X[train], y[train]).predict_proba(X[test])
         out_of_fold = np.zeros((len(y), len(clf.classes_)))
         in_sample, n_models = np.zeros_like(out_of_fold), np.zeros(len(y))
         for _, other in folds:
@@ -470,8 +470,8 @@ def _plain_and_cleaned_fold_predictions(clf, X, y):
             min_per_class=clf.min_per_class,
         )
         kept = train[~issues]
-        cleaned[test] = clone(clf.estimator).fit(X[kept], y[kept]).predict(X[test])
-    return plain == y, cleaned == y
+        cleaned[test] = clone(clf.estimator).fit(X[kept], y[kept]).predict_proba(X[test])
+    return plain, cleaned
 
 
 @pytest.mark.filterwarnings("ignore::sklearn_lip.cleaning.MinPerClassWarning")
@@ -508,17 +508,24 @@ def test_auto_with_two_folds_still_finds_a_clear_gain():
 def test_auto_keeps_the_cleaned_fit_only_on_significant_held_out_evidence(estimator, rate, cleaned):
     X, _, y_noisy, _ = _noisy_task(n_samples=600, rate=rate, seed=2)
     clf = CleanLabelClassifier(estimator, random_state=0).fit(X, y_noisy)
-    plain_right, cleaned_right = _plain_and_cleaned_fold_predictions(clf, X, y_noisy)
+    plain, fold_cleaned = _plain_and_cleaned_fold_proba(clf, X, y_noisy)
+    rows = np.arange(600)
+    gain = fold_cleaned[rows, y_noisy] - plain[rows, y_noisy]
+    plain_right, cleaned_right = plain.argmax(1) == y_noisy, fold_cleaned.argmax(1) == y_noisy
     assert clf.validation_scores_ == {
-        "plain": pytest.approx(plain_right.mean()),
-        "cleaned": pytest.approx(cleaned_right.mean()),
+        "plain": pytest.approx(plain[rows, y_noisy].mean()),
+        "cleaned": pytest.approx(fold_cleaned[rows, y_noisy].mean()),
+        "plain_accuracy": pytest.approx(plain_right.mean()),
+        "cleaned_accuracy": pytest.approx(cleaned_right.mean()),
     }
+    assert clf.validation_z_ == pytest.approx(gain.mean() / gain.std(ddof=1) * np.sqrt(600))
     wins, losses = np.sum(cleaned_right & ~plain_right), np.sum(~cleaned_right & plain_right)
     z = (wins - losses) / np.sqrt(wins + losses) if wins + losses else 0.0
-    assert clf.validation_z_ == pytest.approx(z)
+    assert clf.validation_accuracy_z_ == pytest.approx(z)
     assert clf.validation_threshold_ == pytest.approx(1.6448536)
     assert clf.cleaned_ is cleaned and clf.label_issues_["is_label_issue"].any()
-    assert clf.cleaned_ == (clf.validation_z_ >= clf.validation_threshold_)
+    significant = clf.validation_z_ >= clf.validation_threshold_
+    assert clf.cleaned_ == (significant and clf.validation_accuracy_z_ > 0)
     kept = ~clf.label_issues_["is_label_issue"] if cleaned else np.ones(600, bool)
     final = clone(estimator).fit(X[kept], y_noisy[kept])
     np.testing.assert_array_equal(clf.predict_proba(X), final.predict_proba(X))

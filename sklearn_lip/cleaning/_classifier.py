@@ -33,6 +33,12 @@ from ._rules import METHODS, flag_label_issues
 __all__ = ["CleanLabelClassifier"]
 
 
+def _mean_difference_z(differences):
+    """Paired z (t) statistic of per-row differences: mean over its standard error; 0 if none."""
+    spread = differences.std(ddof=1) if len(differences) > 1 else 0.0
+    return differences.mean() / (spread / np.sqrt(len(differences))) if spread > 0 else 0.0
+
+
 class CleanLabelClassifier(BaseWrappingClassifier):
     """Classifier that flags likely label issues with confident learning and trains without them.
 
@@ -42,7 +48,8 @@ class CleanLabelClassifier(BaseWrappingClassifier):
     By default (``clean="auto"``) the flagged rows are dropped only where that is shown to
     help: the same folds are fitted again without flagged training rows, and the cleaned fit
     is kept when its out-of-fold predictions beat the plain ones on the given (noisy) labels
-    by a significant margin; otherwise the clone is fitted on every row.
+    (significantly more probability, and more rows right); otherwise the clone is fitted on
+    every row.
     The confident joint (how many rows to flag per class) comes from the out-of-fold
     probabilities; which rows, from their blend with the fold models' in-sample probabilities
     (``in_sample_weight``), which ranks wrong labels better for the cost of predicting the
@@ -62,10 +69,17 @@ class CleanLabelClassifier(BaseWrappingClassifier):
         Whether the final fit drops the flagged rows.
 
         - ``"auto"``: when held-out rows say it helps. Each fold is fitted a second time on
-          its training rows minus flagged ones; the cleaned fit is kept when, over all
-          rows, its out-of-fold predictions agree with the given labels significantly more
-          often than those of the plain fold models (one-sided paired McNemar test at level
-          ``significance``, ``validation_z_``). The flags of a fold's training rows come
+          its training rows minus flagged ones. The cleaned fit is kept when these fold
+          models, over all rows, give the given labels of their held-out rows a
+          significantly higher probability than the plain fold models (one-sided paired
+          test of the per-row differences at level ``significance``, ``validation_z_``) and
+          also predict more of those labels right than wrong against them (McNemar
+          ``validation_accuracy_z_ > 0``). The probability test has the power on small
+          tables that the accuracy test lacks (on the user guide's 105-700-row tables it
+          kept 3.6 of the 4.5 points that cleaning adds around gradient boosting at 40%
+          noise, against 2.1 for an accuracy test at the same level), but it also rewards
+          fits that are merely more confident, which cleaned fits usually are; the
+          accuracy condition guards against that. The flags of a fold's training rows come
           from models that never saw the fold's test rows (each leaves out those and one
           more fold; with ``cv=2``, one half of the other fold), because flags from the
           usual out-of-fold probabilities keep the rows that agree with the held-out
@@ -74,9 +88,10 @@ class CleanLabelClassifier(BaseWrappingClassifier):
           flag, 5 cleaned); with ``cv=2``, 4 on a quarter and 2 on half of them. When one
           of these fits raises (e.g. a base whose own validation split needs more rows),
           every row is kept, with a :class:`~sklearn.exceptions.FitFailedWarning`. Under
-          symmetric noise the accuracy on noisy labels is an increasing affine function of
-          the accuracy on clean ones, so noisy held-out rows rank the two fits correctly in
-          expectation; under class-dependent or instance-dependent noise this holds only
+          symmetric noise the accuracy and the mean probability of the given label on
+          noisy labels are increasing affine functions of those on clean ones, so noisy
+          held-out rows rank the two fits correctly in expectation; under class-dependent
+          or instance-dependent noise this holds only
           while the noise does not favour the errors of one fit (e.g. a fit that learns a
           systematic confusion of two classes can score better on labels that share it).
         - ``True``: always drop them (the behaviour of version 0.2).
@@ -136,17 +151,26 @@ class CleanLabelClassifier(BaseWrappingClassifier):
         .. versionadded:: 0.3
 
     validation_scores_ : dict or None
-        With ``clean="auto"``: the out-of-fold accuracy against the given labels of the plain
-        fold models (``"plain"``) and of the ones fitted without their flagged rows
-        (``"cleaned"``); ``None`` otherwise, or when no row was flagged.
+        With ``clean="auto"``, the out-of-fold scores against the given labels: the mean
+        probability of the given label under the plain fold models (``"plain"``) and under
+        the ones fitted without flagged rows (``"cleaned"``), and their accuracies
+        (``"plain_accuracy"``, ``"cleaned_accuracy"``). ``None`` otherwise, or when no row
+        was flagged or a decision fit failed.
 
         .. versionadded:: 0.3
 
     validation_z_ : float or None
-        The paired z statistic of the cleaned fold models against the plain ones
+        The paired z statistic of the per-row differences in the given label's probability,
+        cleaned fold models minus plain ones (mean over its standard error); cleaning is
+        kept when it reaches ``validation_threshold_`` and ``validation_accuracy_z_`` is
+        positive. ``None`` when ``validation_scores_`` is.
+
+        .. versionadded:: 0.3
+
+    validation_accuracy_z_ : float or None
+        McNemar's z of the cleaned fold models' held-out accuracy against the plain ones'
         (``(b - c) / sqrt(b + c)``, ``b`` rows only the cleaned ones get right, ``c`` the
-        reverse); cleaning is kept when it reaches ``validation_threshold_``. ``None`` when
-        ``validation_scores_`` is.
+        reverse). ``None`` when ``validation_scores_`` is.
 
         .. versionadded:: 0.3
 
@@ -208,12 +232,13 @@ class CleanLabelClassifier(BaseWrappingClassifier):
     >>> clf = CleanLabelClassifier(random_state=0).fit(X, y_noisy)
     >>> clf
     CleanLabelClassifier(random_state=0)
-    >>> clf.cleaned_, clf.validation_scores_, round(clf.validation_z_, 2)
-    (False, {'plain': 0.83, 'cleaned': 0.8366666666666667}, 0.82)
+    >>> clf.cleaned_, round(clf.validation_z_, 1), round(clf.validation_accuracy_z_, 2)
+    (True, 13.9, 0.82)
+    >>> {name: round(score, 3) for name, score in clf.validation_scores_.items()}
+    {'plain': 0.716, 'cleaned': 0.805, 'plain_accuracy': 0.83, 'cleaned_accuracy': 0.837}
 
-    Here a linear model is hardly hurt by the wrong labels: cleaning gains too little on the
-    held-out rows (z below ``validation_threshold_``, 1.64), so the final fit keeps every row.
-    The flags are computed all the same:
+    The cleaned fold models gave the held-out labels much more probability (z = 13.9) and
+    predicted slightly more of them right, so the final fit drops the flagged rows:
 
     >>> flagged = clf.label_issues_["is_label_issue"]
     >>> int(flagged.sum()), int(flagged[:30].sum())
@@ -379,6 +404,7 @@ class CleanLabelClassifier(BaseWrappingClassifier):
     def _decide(self, estimator, X, y, y_encoded, splits, params, pred_proba, issues, seed):
         """Whether to drop the flagged rows (``clean``); records the evidence of ``"auto"``."""
         self.validation_scores_ = self.validation_z_ = self.validation_threshold_ = None
+        self.validation_accuracy_z_ = None
         if self.clean != "auto" or not issues.any():
             return bool(self.clean is True and issues.any())
 
@@ -406,12 +432,17 @@ class CleanLabelClassifier(BaseWrappingClassifier):
                 stacklevel=4,  # past _decide, fit and the _fit_context wrapper
             )
             return False
+        rows = np.arange(len(y_encoded))
+        plain_given, cleaned_given = pred_proba[rows, y_encoded], cleaned_proba[rows, y_encoded]
         plain_right = pred_proba.argmax(axis=1) == y_encoded
         cleaned_right = cleaned_proba.argmax(axis=1) == y_encoded
         self.validation_scores_ = {
-            "plain": float(plain_right.mean()),
-            "cleaned": float(cleaned_right.mean()),
+            "plain": float(plain_given.mean()),
+            "cleaned": float(cleaned_given.mean()),
+            "plain_accuracy": float(plain_right.mean()),
+            "cleaned_accuracy": float(cleaned_right.mean()),
         }
-        self.validation_z_ = float(paired_z(cleaned_right, plain_right))
+        self.validation_z_ = float(_mean_difference_z(cleaned_given - plain_given))
+        self.validation_accuracy_z_ = float(paired_z(cleaned_right, plain_right))
         self.validation_threshold_ = float(norm.isf(self.significance))
-        return self.validation_z_ >= self.validation_threshold_
+        return self.validation_z_ >= self.validation_threshold_ and self.validation_accuracy_z_ > 0
