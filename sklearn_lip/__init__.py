@@ -29,7 +29,7 @@ from .noise import (
     make_transition_matrix,
 )
 
-__version__ = "0.2.0"
+__version__ = "0.3.dev0"
 
 __all__ = [
     "CleanLabelClassifier",
