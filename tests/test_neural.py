@@ -1,7 +1,9 @@
 """Tests of sklearn_lip.neural.LIPClassifier on 1-D labels (candidate sets: test_partial.py)."""
 
+import os
 import pickle
 import re
+import signal
 import subprocess
 import sys
 
@@ -17,7 +19,7 @@ from sklearn.preprocessing import StandardScaler
 torch = pytest.importorskip("torch")
 pytest.importorskip("skorch")
 
-from skorch.callbacks import EarlyStopping  # noqa: E402
+from skorch.callbacks import Callback, EarlyStopping  # noqa: E402
 
 from sklearn_lip import SymmetricNoise  # noqa: E402
 from sklearn_lip.losses import (  # noqa: E402
@@ -500,16 +502,68 @@ def test_callbacks_and_their_parameters_reach_skorch(four_class_task):
     clf = LIPClassifier(callbacks=[stop], callbacks__stop__patience=1, validation="holdout", **FAST)
     clf.set_params(max_epochs=200, n_iter_no_change=200).fit(X, y)
     assert clf.n_iter_ < 200  # the user's callback, with patience 1, ended training
-    assert clf.stop_reason_ == "max_epochs"  # not the package's own monitor
+    assert clf.stop_reason_ == "stopped by a callback"  # not the package's own monitor
 
 
-def test_a_callback_that_needs_a_validation_split_gets_a_clear_error(four_class_task):
+def test_a_callback_that_needs_a_validation_split_fails_before_training(
+    four_class_task, monkeypatch
+):
     X, y = four_class_task
     # The early-stopped network has one, so skorch's EarlyStopping works without a refit.
     LIPClassifier(callbacks=[EarlyStopping(patience=2)], refit=False, **FAST).fit(X, y)
-    for params in ({"early_stopping": False}, {"refit": True}):
-        with pytest.raises(ValueError, match=r"reads a validation score .*has no held-out rows"):
-            LIPClassifier(callbacks=[EarlyStopping(patience=2)], **{**FAST, **params}).fit(X, y)
+    trained = []
+    monkeypatch.setattr(Trainer, "train", lambda *args, **kwargs: trained.append(1))
+    for params, network in (
+        ({"early_stopping": False}, "early_stopping=False"),
+        ({"refit": True}, r"refitted on every row \(refit=True\)"),
+        ({"refit": False, "criterion": "forward"}, "estimate the transition matrix"),
+    ):
+        with pytest.raises(ValueError, match=f"monitor a validation score, but .*{network}"):
+            stop = ("stop", EarlyStopping(patience=2))
+            LIPClassifier(callbacks=[stop], **{**FAST, **params}).fit(X, y)
+    assert not trained
+
+
+class _CtrlC(Callback):
+    """Sends this process a SIGINT, as a Ctrl-C does, at the end of epoch ``at``."""
+
+    def __init__(self, at=2):
+        self.at = at
+
+    def on_epoch_end(self, net, **kwargs):
+        if len(net.history) == self.at:
+            os.kill(os.getpid(), signal.SIGINT)
+
+
+@pytest.mark.parametrize("validation", ["holdout", "auto"])  # auto: 300 rows, 3-fold curves
+def test_ctrl_c_stops_the_whole_fit(four_class_task, monkeypatch, validation):
+    X, y = four_class_task
+    trained, original = [], Trainer.train
+
+    def counting_train(self, *args, **kwargs):
+        trained.append(args[2] if len(args) > 2 else "")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Trainer, "train", counting_train)
+    handler = signal.getsignal(signal.SIGINT)
+    clf = LIPClassifier(callbacks=[_CtrlC()], validation=validation, **FAST)
+    with pytest.raises(KeyboardInterrupt, match="interrupted during the"):
+        clf.fit(X, y)
+    assert not any("refitted" in str(description) for description in trained)
+    assert signal.getsignal(signal.SIGINT) is handler
+    assert not hasattr(clf, "net_")
+
+
+def test_a_callback_stopping_training_the_skorch_way_is_not_an_interrupt(four_class_task):
+    class StopAtTwo(Callback):
+        def on_epoch_end(self, net, **kwargs):
+            if len(net.history) == 2:
+                raise KeyboardInterrupt
+
+    X, y = four_class_task
+    clf = LIPClassifier(callbacks=[StopAtTwo()], validation="holdout", refit=False, **FAST)
+    clf.fit(X, y)
+    assert clf.stop_reason_ == "stopped by a callback" and clf.n_iter_ == 2
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the error without CUDA")

@@ -26,7 +26,7 @@ from ..losses import CrossEntropy, ForwardCorrectedCrossEntropy, ProdenLoss
 from ._criteria import NOISY_LABEL_CRITERIA, PARTIAL_LABEL_CRITERIA, loss_factory, resolve_criterion
 from ._head_layer import head_inputs, head_layer, head_weights
 from ._net import SKORCH_PREFIXES, check_device, is_skorch_param
-from ._training import Task, Trainer
+from ._training import Task, Trainer, ctrl_c_recorded
 
 __all__ = ["LIPClassifier"]
 
@@ -471,33 +471,36 @@ class LIPClassifier(ClassifierMixin, BaseEstimator):
             np.iinfo(np.int32).max, size=2
         )
         trainer = self._trainer()
-        task = self._task(trainer, X, labels, candidates, weight, n_classes, net_seed, split_seed)
-        training = trainer.fit_network(task, np.arange(n_samples), "final network")
-        self.net_ = training.net
-        self.n_iter_ = len(self.net_.history)
-        self.best_epoch_ = training.best_epoch
-        self.epoch_rule_ = training.rule
-        self.epoch_rule_reason_ = training.rule_reason
-        self.stop_reason_ = training.stop_reason
-        self.validation_indices_ = training.held_out
-        self.validation_curve_ = training.curve
-        layer = head_layer(self.net_, self.head, n_classes)
-        W = head_weights(layer)
-        self.lap_ = DEFAULT_LAP["network"] if self.lap == "auto" else self.lap
-        Y = candidates if partial else label_targets(labels, n_classes, "log", self.lap_)
-        fit_weight = None if sample_weight is None else weight
-        rows = training.rows
-        head = fit_head(
-            W,
-            head_inputs(self.net_, layer, X[rows]),
-            Y[rows],
-            k=k,
-            lap=self.lap_,
-            folds=trainer.validation_folds(task, self.head, Y, fit_weight, training),
-            sample_weight=None if fit_weight is None else fit_weight[rows],
-            fit_intercept=True,
-            significance=self.significance,
-        )
+        with ctrl_c_recorded(trainer.interrupted):
+            task = self._task(
+                trainer, X, labels, candidates, weight, n_classes, net_seed, split_seed
+            )
+            training = trainer.fit_network(task, np.arange(n_samples), "final network")
+            self.net_ = training.net
+            self.n_iter_ = len(self.net_.history)
+            self.best_epoch_ = training.best_epoch
+            self.epoch_rule_ = training.rule
+            self.epoch_rule_reason_ = training.rule_reason
+            self.stop_reason_ = training.stop_reason
+            self.validation_indices_ = training.held_out
+            self.validation_curve_ = training.curve
+            layer = head_layer(self.net_, self.head, n_classes)
+            W = head_weights(layer)
+            self.lap_ = DEFAULT_LAP["network"] if self.lap == "auto" else self.lap
+            Y = candidates if partial else label_targets(labels, n_classes, "log", self.lap_)
+            fit_weight = None if sample_weight is None else weight
+            rows = training.rows
+            head = fit_head(
+                W,
+                head_inputs(self.net_, layer, X[rows]),
+                Y[rows],
+                k=k,
+                lap=self.lap_,
+                folds=trainer.validation_folds(task, self.head, Y, fit_weight, training),
+                sample_weight=None if fit_weight is None else fit_weight[rows],
+                fit_intercept=True,
+                significance=self.significance,
+            )
         self.raw_coef_ = W[:-1].T
         self.raw_intercept_ = W[-1]
         self.coef_ = head.coef[:-1].T
@@ -545,8 +548,12 @@ class LIPClassifier(ClassifierMixin, BaseEstimator):
         self.criterion_ = name
         hits = candidates > 0 if partial else np.eye(n_classes, dtype=bool)[labels]
         target = candidates.astype(np.float32) if partial else labels
+        estimates_transition = (
+            criterion is ForwardCorrectedCrossEntropy and "transition_matrix" not in params
+        )
+        trainer.check_callbacks(estimates_transition)
         if criterion is ForwardCorrectedCrossEntropy:
-            if "transition_matrix" not in params:
+            if estimates_transition:
                 ce_task = Task(
                     X, labels, weight, labels, hits, n_classes, CrossEntropy, net_seed, split_seed
                 )

@@ -10,9 +10,12 @@ stratified hold-out, or on small tables from cross-validated curves (:data:`SMAL
 # Authors: sklearn-lip developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import signal
+import threading
 import warnings
+from contextlib import contextmanager
 from copy import deepcopy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn.model_selection import KFold, ShuffleSplit, StratifiedKFold, StratifiedShuffleSplit
@@ -34,6 +37,7 @@ __all__ = [
     "Task",
     "Trainer",
     "Training",
+    "ctrl_c_recorded",
     "holdout",
 ]
 
@@ -56,6 +60,42 @@ class EarlyStoppingSkippedWarning(UserWarning):
     ``validation_fraction`` to contain one per class); otherwise the network trains on every
     row for ``max_epochs`` epochs, which can memorise noisy labels.
     """
+
+
+@contextmanager
+def ctrl_c_recorded(event):
+    """Set ``event`` on a Ctrl-C (SIGINT) while training, then let it interrupt as usual.
+
+    skorch ends training on any ``KeyboardInterrupt``, which is also how its callbacks stop a
+    network, and its ``fit`` then returns normally; ``event`` tells a Ctrl-C apart, so that
+    :class:`Trainer` stops the whole fit rather than going on to the next network. Signals
+    reach only the main thread; elsewhere nothing is installed.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGINT)
+
+    def record(signum, frame):
+        if previous is signal.SIG_IGN:
+            return
+        event.set()
+        if callable(previous):
+            previous(signum, frame)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, record)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _reads_validation(callback):
+    """Whether a skorch callback monitors a validation score (``monitor="valid_..."``)."""
+    callback = callback[1] if isinstance(callback, tuple) else callback
+    monitor = getattr(callback, "monitor", None)
+    return isinstance(monitor, str) and monitor.startswith("valid")
 
 
 @dataclass
@@ -190,6 +230,37 @@ class Trainer:
     patience: int
     device: str
     verbose: int
+    interrupted: threading.Event = field(default_factory=threading.Event)
+
+    def check_callbacks(self, estimates_transition):
+        """Fail before any training if a callback monitors a validation score it will lack.
+
+        Networks trained on every row (refitted, without early stopping, or estimating the
+        transition matrix) have no validation split.
+        """
+        reading = [callback for callback in self.callbacks or [] if _reads_validation(callback)]
+        if not reading:
+            return
+        if not self.early_stopping or self.refit or estimates_transition:
+            network = (
+                "the networks of early_stopping=False"
+                if not self.early_stopping
+                else "the 2-fold networks that estimate the transition matrix"
+                if estimates_transition
+                else "the network refitted on every row (refit=True)"
+            )
+            names = [type(c[1] if isinstance(c, tuple) else c).__name__ for c in reading]
+            raise ValueError(
+                f"LIPClassifier: callbacks {names} monitor a validation score, but "
+                f"{network} have no held-out rows. Set early_stopping=True and refit=False, "
+                "so that they run on the early-stopped network and its hold-out, or remove "
+                "them."
+            )
+
+    def _stop_if_interrupted(self, description):
+        """Raise ``KeyboardInterrupt`` after a Ctrl-C that skorch turned into a quiet stop."""
+        if self.interrupted.is_set():
+            raise KeyboardInterrupt(f"LIPClassifier.fit interrupted during the {description}")
 
     def build(
         self, task, *, held_out=None, patience=None, restore_best=False, epochs=None, copy=False
@@ -261,6 +332,7 @@ class Trainer:
                         "with early_stopping=True and refit=False."
                     ) from exc
                 raise
+        self._stop_if_interrupted(description)
         return net
 
     def epoch_rule(self, n_rows):
@@ -318,6 +390,8 @@ class Trainer:
         )
         monitor = dict(net.callbacks_)["monitor_"]
         stop_reason = "patience" if monitor.stopped_ else "max_epochs"
+        if not monitor.stopped_ and len(net.history) < self.max_epochs:
+            stop_reason = "stopped by a callback"  # skorch's KeyboardInterrupt convention
         history = net.history
         curve = {key: np.asarray(history[:, key]) for key in ("epoch", *CURVE_KEYS)}
         final = net
@@ -393,6 +467,7 @@ class Trainer:
                     for net, (X, y) in zip(nets, data, strict=True):
                         net.fit_loop(X, y, epochs=1)
                 except KeyboardInterrupt:  # a callback stopped a fold network (skorch's way)
+                    self._stop_if_interrupted("fold networks")  # unless it was a Ctrl-C
                     stop_reason = "stopped by a callback"
                     break
                 for key in CURVE_KEYS:
