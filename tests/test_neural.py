@@ -6,6 +6,7 @@ import re
 import signal
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -146,6 +147,21 @@ def test_fixed_random_state_is_reproducible_and_leaves_global_rngs_alone(four_cl
     assert torch.equal(torch.get_rng_state(), torch_state)
     other = LIPClassifier(**{**FAST, "random_state": 1}).fit(X, y).predict_proba(X)
     assert not np.allclose(first, other)
+
+
+def test_fits_in_threads_match_sequential_fits_and_leave_torch_rng_alone(four_class_task):
+    X, y = four_class_task
+    seeds = [0, 0, 1, 1]
+    sequential = [LIPClassifier(**{**FAST, "random_state": s}).fit(X, y) for s in seeds]
+    torch.manual_seed(5)
+    torch_state = torch.get_rng_state()
+    with ThreadPoolExecutor(4) as pool:
+        threaded = list(
+            pool.map(lambda s: LIPClassifier(**{**FAST, "random_state": s}).fit(X, y), seeds)
+        )
+    assert torch.equal(torch.get_rng_state(), torch_state)
+    for alone, together in zip(sequential, threaded, strict=True):
+        np.testing.assert_array_equal(alone.predict_proba(X), together.predict_proba(X))
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 # Authors: sklearn-lip developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import threading
 from contextlib import contextmanager
 
 import torch
@@ -54,15 +55,23 @@ class Net(NeuralNetClassifier):
         return self.criterion_(y_pred, y_true["target"], y_true["weight"])
 
 
+#: Held while a network trains on torch's process-wide RNG (see :func:`own_torch_rng`).
+_TORCH_RNG_LOCK = threading.RLock()
+
+
 @contextmanager
 def own_torch_rng(seed=None):
     """Restore torch's global RNG state on exit, seeding it first when ``seed`` is given.
 
     Training draws from the global RNG (initialisation, shuffling), and so does every
     ``DataLoader`` iteration, even an unshuffled one (it draws a base seed for its workers).
+    A private ``torch.Generator`` cannot replace it: a module's own initialisation and
+    dropout always draw from the global one. So the block holds a process-wide lock: fits
+    in threads train one at a time, each from its own seed, with the results of sequential
+    fits, and the global state is restored between them.
     """
     devices = range(torch.cuda.device_count()) if torch.cuda.is_available() else []
-    with torch.random.fork_rng(devices=devices):
+    with _TORCH_RNG_LOCK, torch.random.fork_rng(devices=devices):
         if seed is not None:
             torch.manual_seed(int(seed))
         yield
