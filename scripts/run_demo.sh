@@ -6,9 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m venv .venv
 if [ "${1:-}" = "--full" ]; then
-    # The small CPU build of torch first: the `torch` extra would otherwise pull a multi-GB CUDA
-    # build.
-    .venv/bin/python -m pip install -q torch==2.13.0
+    # torch before the `torch` extra; TORCH_INDEX_URL picks its index (see install_torch.sh).
+    bash scripts/install_torch.sh
     .venv/bin/python -m pip install -q -e ".[torch]"
 else
     .venv/bin/python -m pip install -q -e .

