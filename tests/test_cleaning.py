@@ -259,8 +259,67 @@ def test_filter_by_errors():
         )
     with pytest.raises(ValueError, match="filter_by rules use pred_probs alone"):
         find_label_issues(HAND_LABELS, HAND_PROBA, filter_by="both", in_sample_proba=HAND_PROBA)
-    with pytest.raises(ValueError, match="apply to filter_by='prune_by_noise_rate'"):
-        find_label_issues(HAND_LABELS, HAND_PROBA, filter_by="confident_learning", frac_noise=0.5)
+    with pytest.raises(ValueError, match="num_to_remove_per_class is not supported with"):
+        find_label_issues(
+            HAND_LABELS, HAND_PROBA, filter_by="confident_learning", num_to_remove_per_class=1
+        )
+    with pytest.raises(ValueError, match=r"confident_joint must be a \(3, 3\) array"):
+        find_label_issues(HAND_LABELS, HAND_PROBA, filter_by="both", confident_joint=np.eye(2))
+    with pytest.raises(ValueError, match="confident_joint is used by cleanlab's filter_by"):
+        find_label_issues(HAND_LABELS, HAND_PROBA, confident_joint=np.eye(3))
+    with pytest.raises(NotImplementedError, match="multi_label=True: .*single-label"):
+        find_label_issues(HAND_LABELS, HAND_PROBA, filter_by="both", multi_label=True)
+    with pytest.raises(NotImplementedError, match="adjust_pred_probs"):
+        find_label_issues(
+            HAND_LABELS,
+            HAND_PROBA,
+            filter_by="both",
+            return_indices_ranked_by="self_confidence",
+            rank_by_kwargs={"adjust_pred_probs": True},
+        )
+
+
+def test_cleanlabs_other_arguments_keep_cleanlabs_meaning():
+    """The arguments of cleanlab's own tests (test_filter_count.py) give cleanlab's rows."""
+    cleanlab_filter = pytest.importorskip("cleanlab.filter")
+    labels, proba = _shared_inputs()[1]
+    counts = np.bincount(labels)
+    joint = cleanlab_count().compute_confident_joint(labels, proba) + np.eye(len(counts), dtype=int)
+    calls = [
+        {"filter_by": "prune_by_class", "num_to_remove_per_class": 3},  # a scalar
+        {"filter_by": "both", "confident_joint": joint},
+        {"filter_by": "prune_by_noise_rate", "confident_joint": joint, "frac_noise": 0.5},
+        {"filter_by": "both", "multi_label": False, "n_jobs": 2, "verbose": True},
+        {
+            "filter_by": "prune_by_class",
+            "return_indices_ranked_by": "normalized_margin",
+            "rank_by_kwargs": {"adjust_pred_probs": False},
+        },
+        {"filter_by": "low_self_confidence", "rank_by_kwargs": {}},
+    ]
+    for kwargs in calls:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            expected = cleanlab_filter.find_label_issues(labels, proba, **kwargs)
+        np.testing.assert_array_equal(
+            find_label_issues(labels=labels, pred_probs=proba, **kwargs), expected, str(kwargs)
+        )
+    # cleanlab warns about, and ignores, frac_noise without pruning and a joint it re-estimates
+    for kwargs, match in (
+        ({"filter_by": "confident_learning", "frac_noise": 0.5}, "frac_noise=0.5 is ignored"),
+        ({"filter_by": "confident_learning", "confident_joint": joint}, "is ignored with"),
+    ):
+        with pytest.warns(UserWarning, match=match):
+            got = find_label_issues(labels=labels, pred_probs=proba, **kwargs)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            np.testing.assert_array_equal(
+                got, cleanlab_filter.find_label_issues(labels, proba, **kwargs)
+            )
+
+
+def cleanlab_count():
+    return pytest.importorskip("cleanlab.count")
 
 
 def test_cleanlab_min_examples_per_class_semantics_warn():

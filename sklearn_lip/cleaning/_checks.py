@@ -113,9 +113,14 @@ def check_frac_noise(frac_noise):
 
 
 def check_num_to_remove(num_to_remove_per_class, counts):
-    """``num_to_remove_per_class`` as integers, one per class, each at most the class size."""
+    """``num_to_remove_per_class`` as integers, one per class, each at most the class size.
+
+    A single number applies to every class, as cleanlab's broadcasting makes it.
+    """
     n_classes = counts.size
     values = np.asarray(num_to_remove_per_class)
+    if values.ndim == 0:
+        values = np.full(n_classes, values)
     if (
         values.shape != (n_classes,)
         or values.dtype.kind not in "iuf"

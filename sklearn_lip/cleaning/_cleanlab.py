@@ -110,8 +110,28 @@ def _cleanlab_prune_counts(joint, counts, min_examples, frac_noise, num_to_remov
     return prune
 
 
-def cleanlab_label_issues(labels, proba, filter_by, frac_noise, num_to_remove, min_examples):
-    """Run cleanlab's ``find_label_issues(labels, pred_probs, filter_by=...)``; a boolean mask."""
+def _given_joint(confident_joint, n_classes):
+    """A confident joint passed by the caller, checked: (K, K), finite, non-negative counts."""
+    joint = np.asarray(confident_joint, dtype=np.float64)
+    if joint.shape != (n_classes, n_classes) or not np.isfinite(joint).all() or joint.min() < 0:
+        raise ValueError(
+            f"confident_joint must be a ({n_classes}, {n_classes}) array of finite, "
+            f"non-negative counts, one row and column per column of pred_probs; got shape "
+            f"{joint.shape}."
+        )
+    return joint
+
+
+def cleanlab_label_issues(
+    labels, proba, filter_by, frac_noise, num_to_remove, min_examples, confident_joint=None
+):
+    """Run cleanlab's ``find_label_issues(labels, pred_probs, filter_by=...)``; a boolean mask.
+
+    As in cleanlab, a given ``confident_joint`` replaces the estimated one in the
+    ``"prune_by_*"`` rules and ``"both"``; ``"confident_learning"`` re-estimates it (with a
+    warning) and the other rules do not use one. ``frac_noise`` with a rule that does not use
+    it is ignored with a warning, as cleanlab does.
+    """
     if filter_by not in _CLEANLAB_FILTERS:
         raise ValueError(
             f"filter_by must be one of cleanlab's {_CLEANLAB_FILTERS}; got {filter_by!r}. "
@@ -120,12 +140,28 @@ def cleanlab_label_issues(labels, proba, filter_by, frac_noise, num_to_remove, m
     check_min_per_class(min_examples)
     check_frac_noise(frac_noise)
     pruning = filter_by in ("prune_by_noise_rate", "prune_by_class", "both")
-    if not pruning and (frac_noise != 1 or num_to_remove is not None):
+    if not pruning and num_to_remove is not None:
         raise ValueError(
-            "frac_noise and num_to_remove_per_class apply to filter_by='prune_by_noise_rate', "
-            f"'prune_by_class' and 'both' (as in cleanlab); got filter_by={filter_by!r}."
+            f"num_to_remove_per_class is not supported with filter_by={filter_by!r}: it "
+            "applies to 'prune_by_noise_rate', 'prune_by_class' and 'both' (as in cleanlab)."
+        )
+    if not pruning and frac_noise != 1:
+        warnings.warn(
+            f"frac_noise={frac_noise} is ignored: it applies to filter_by='prune_by_noise_rate', "
+            f"'prune_by_class' and 'both', not {filter_by!r} (cleanlab ignores it too).",
+            UserWarning,
+            stacklevel=3,
         )
     n_samples, n_classes = proba.shape
+    if confident_joint is not None:
+        confident_joint = _given_joint(confident_joint, n_classes)
+        if filter_by == "confident_learning":
+            warnings.warn(
+                "The given confident_joint is ignored with filter_by='confident_learning', "
+                "which re-estimates it from the labels (as cleanlab does).",
+                UserWarning,
+                stacklevel=3,
+            )
     counts = np.bincount(labels, minlength=n_classes)
     if num_to_remove is not None:
         num_to_remove = check_num_to_remove(num_to_remove, counts)
@@ -144,6 +180,8 @@ def cleanlab_label_issues(labels, proba, filter_by, frac_noise, num_to_remove, m
         scores = quality(labels, proba, filter_by.removeprefix("low_"))
         return _mask(n_samples, np.argsort(scores)[:n_issues])
     else:
+        if confident_joint is not None:
+            joint = confident_joint
         prune = _cleanlab_prune_counts(joint, counts, min_examples, frac_noise, num_to_remove)
         issues = _cleanlab_prune(labels, proba, prune, counts, filter_by, min_examples)
     return issues & ~keep

@@ -31,6 +31,11 @@ def find_label_issues(
     min_examples_per_class=None,
     in_sample_proba=None,
     in_sample_weight=0.5,
+    confident_joint=None,
+    rank_by_kwargs=None,
+    multi_label=False,
+    n_jobs=None,
+    verbose=False,
 ):
     """Flag the rows whose given label is likely wrong (confident learning).
 
@@ -91,13 +96,17 @@ def find_label_issues(
     frac_noise : float in (0, 1], default=1.0
         Flag only this fraction of the estimated number of issues of each class (the
         lowest-scored ones). With ``method``, only for ``"class_margin"``; with ``filter_by``,
-        only for the ``"prune_by_*"`` rules and ``"both"``, with cleanlab's rounding.
+        for the ``"prune_by_*"`` rules and ``"both"``, with cleanlab's rounding (the other
+        rules ignore it with a warning, as cleanlab does).
 
         .. versionadded:: 0.2
+        .. versionchanged:: 0.3
+           Ignored with a warning by the other ``filter_by`` rules; it was an error.
 
-    num_to_remove_per_class : array-like of shape (K,), default=None
-        Flag exactly this many rows of each given class (the lowest-scored ones), instead of
-        the number the confident joint estimates; ``min_per_class`` still applies. With
+    num_to_remove_per_class : int or array-like of shape (K,), default=None
+        Flag exactly this many rows of each given class (the lowest-scored ones; an int
+        applies to every class), instead of the number the confident joint estimates;
+        ``min_per_class`` still applies. With
         ``method``, only for ``"class_margin"``; with ``filter_by``, only for the
         ``"prune_by_*"`` rules and ``"both"``, where cleanlab rescales the confident joint
         (exact counts with ``"prune_by_class"`` only). Cannot be combined with
@@ -131,6 +140,34 @@ def find_label_issues(
 
     in_sample_weight : float in [0, 1], default=0.5
         Weight of ``in_sample_proba`` in that blend; see :func:`label_quality_scores`.
+
+    confident_joint : array-like of shape (K, K), default=None
+        cleanlab's argument, only with ``filter_by``: a confident joint (counts, rows the
+        given labels) that replaces the estimated one in the ``"prune_by_*"`` rules and
+        ``"both"``. As in cleanlab, ``"confident_learning"`` re-estimates it (with a
+        warning) and the other rules do not use it.
+
+        .. versionadded:: 0.3
+
+    rank_by_kwargs : dict, default=None
+        cleanlab's options of the ranking score. ``None``, ``{}`` and
+        ``{"adjust_pred_probs": False}`` (cleanlab's default) are accepted; other options
+        are a ``NotImplementedError``.
+
+        .. versionadded:: 0.3
+
+    multi_label : bool, default=False
+        cleanlab's argument; only ``False`` (one label per row) is supported. ``True`` is a
+        ``NotImplementedError``: use ``cleanlab.filter.find_label_issues`` (or cleanlab's
+        ``multilabel_classification`` module) for multi-label data.
+
+        .. versionadded:: 0.3
+
+    n_jobs, verbose : default=None, False
+        cleanlab's arguments, accepted and without effect: both families of rules run
+        vectorized in this process, and cleanlab's results do not depend on them either.
+
+        .. versionadded:: 0.3
 
     Returns
     -------
@@ -168,6 +205,7 @@ def find_label_issues(
     array([2])
     """
     pred_proba = check_pred_proba(pred_proba, pred_probs)
+    _check_cleanlab_options(multi_label, rank_by_kwargs)
     if min_per_class is not None and min_examples_per_class is not None:
         raise TypeError(
             "min_per_class and min_examples_per_class are two names for the same argument; "
@@ -181,6 +219,11 @@ def find_label_issues(
             f"{return_indices_ranked_by!r}."
         )
     if filter_by is None:
+        if confident_joint is not None:
+            raise ValueError(
+                "confident_joint is used by cleanlab's filter_by rules; this package's rules "
+                "(method=...) estimate the confident joint from pred_proba."
+            )
         issues, ranking_proba, labels = flag_label_issues(
             labels,
             pred_proba,
@@ -211,9 +254,31 @@ def find_label_issues(
             frac_noise,
             num_to_remove_per_class,
             1 if min_per_class is None else min_per_class,
+            confident_joint,
         )
     if return_indices_ranked_by is None:
         return issues
     rows = np.flatnonzero(issues)
     scores = quality(labels, ranking_proba, return_indices_ranked_by)[rows]
     return rows[np.argsort(scores, kind="stable")]
+
+
+def _check_cleanlab_options(multi_label, rank_by_kwargs):
+    """Check the cleanlab options that change results: supported values pass, others raise."""
+    if multi_label is not False:
+        raise NotImplementedError(
+            f"multi_label={multi_label!r}: sklearn-lip flags single-label data only; use "
+            "cleanlab.filter.find_label_issues (or cleanlab.multilabel_classification) for "
+            "multi-label data."
+        )
+    unsupported = {
+        key: value
+        for key, value in (rank_by_kwargs or {}).items()
+        if not (key == "adjust_pred_probs" and value is False)
+    }
+    if unsupported:
+        raise NotImplementedError(
+            f"rank_by_kwargs {unsupported} are not supported: sklearn-lip ranks by cleanlab's "
+            "scores without adjusting pred_probs (cleanlab's default); use "
+            "cleanlab.filter.find_label_issues for these options."
+        )
