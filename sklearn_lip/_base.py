@@ -10,6 +10,8 @@ What they share lives here once: the default estimator, delegation of the predic
 # Authors: sklearn-lip developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+from numbers import Integral
+
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin
 from sklearn.linear_model import LogisticRegression
@@ -118,6 +120,22 @@ class BaseWrappingClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator)
                 f"negative weights (the smallest {weights.min():g})."
             )
         return weights
+
+    def _check_cv_fits_classes(self, y):
+        """Raise when an int ``cv`` exceeds the rows of the smallest class of ``y``.
+
+        The policy of every wrapper, as of :class:`~sklearn.calibration.CalibratedClassifierCV`:
+        checked before any fit, never lowered silently.
+        """
+        if not isinstance(self.cv, Integral):
+            return
+        classes, counts = np.unique(y, return_counts=True)
+        if self.cv > counts.min():
+            raise ValueError(
+                f"{type(self).__name__}: cv={self.cv} is larger than the smallest class of y, "
+                f"{classes[counts.argmin()]}, with {counts.min()} rows; every class needs "
+                "at least cv rows. Lower cv."
+            )
 
     def _inner_fit_params(self, sample_weight, fit_params):
         """The metadata for the fits of ``estimator``, by the policy of the class docstring.

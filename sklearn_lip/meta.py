@@ -114,10 +114,14 @@ class LIPMetaClassifier(BaseWrappingClassifier):
         - margin models (``LinearSVC``, ``Perceptron``, hinge ``SGDClassifier``): ``"scaled"``,
           which is invariant to the weights' arbitrary scale.
     cv : int, cross-validation generator or iterable, default=3
-        Validation splits used by ``k="auto"``. An int is the number of shuffled stratified
-        folds, reduced to the smallest class count (with fewer than 2 rows in some class no
-        validation is possible and ``W`` is left unchanged). Folds whose training part misses
-        a class are skipped.
+        Validation splits used by ``k="auto"`` (and a list of ``k``). An int is the number of
+        shuffled stratified folds and must not exceed the rows of the smallest class (a
+        ``ValueError`` before any fit, as in :class:`CleanLabelClassifier`). Folds whose
+        training part misses a class are skipped.
+
+        .. versionchanged:: 0.3
+           An int larger than the smallest class is an error; it was lowered to the
+           smallest class count (with fewer than 2 rows, ``W`` was left unchanged).
     significance : float in (0, 1], default=0.05
         Level of the test ``k="auto"`` applies before it changes ``W``. Smaller is more
         conservative; with 9 candidates, 0.05 asks for a z statistic of 2.54. Validation
@@ -154,6 +158,11 @@ class LIPMetaClassifier(BaseWrappingClassifier):
     validation_z_ : float or None
         Paired z statistic against the unchanged weights of the chosen candidate (of the
         candidate with the largest net gain when none was chosen).
+    validation_threshold_ : float or None
+        The pooled z a candidate needed to change the weights, ``norm.isf(significance /
+        n_candidates)``; ``None`` unless ``k`` was validated.
+
+        .. versionadded:: 0.3
     classes_ : ndarray of shape (n_classes,)
         Class labels.
     n_features_in_ : int
@@ -264,6 +273,8 @@ class LIPMetaClassifier(BaseWrappingClassifier):
             )
         sample_weight = self._validate_sample_weight(sample_weight, X)
         k = self._k_candidates(len(self.classes_))  # a k no fit can use fails before any fit
+        if isinstance(k, (str, list)):  # chosen on validation folds
+            self._check_cv_fits_classes(y)
         base = self._get_estimator()
         inner_params = self._inner_fit_params(sample_weight, fit_params)
 
@@ -352,6 +363,7 @@ class LIPMetaClassifier(BaseWrappingClassifier):
         self.refined_singular_values_ = head.refined_singular_values
         self.validation_scores_ = head.validation_scores
         self.validation_z_ = head.validation_z
+        self.validation_threshold_ = head.validation_threshold
         return self
 
     def _weights_of(self, fitted):
@@ -379,18 +391,13 @@ class LIPMetaClassifier(BaseWrappingClassifier):
 
     def _splitter(self, y):
         if isinstance(self.cv, Integral):
-            n_splits = min(self.cv, int(np.unique(y, return_counts=True)[1].min()))
-            if n_splits < 2:
-                return None
             seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
-            return StratifiedKFold(n_splits, shuffle=True, random_state=seed)
+            return StratifiedKFold(self.cv, shuffle=True, random_state=seed)
         return check_cv(self.cv, y, classifier=True)
 
     def _folds(self, base, X, y, Y, inner_params):
         """Lazily fit ``base`` on validation splits; consumed only when k is validated."""
         splitter = self._splitter(y)
-        if splitter is None:
-            return
         for train, val in splitter.split(X, y):
             fitted = clone(base).fit(
                 X[train], y[train], **_check_method_params(X, inner_params, train)

@@ -70,6 +70,19 @@ def test_bad_sample_weight_fails_before_any_fit_naming_the_wrapper(name, data, b
     assert fits == []
 
 
+@pytest.mark.parametrize("name", ["LIPMetaClassifier", "CleanLabelClassifier"])
+def test_a_cv_larger_than_the_smallest_class_fails_before_any_fit(name, data, monkeypatch):
+    X, y, _ = data
+    y = y.copy()
+    y[:2] = 3  # a class of two rows
+    monkeypatch.setattr(LogisticRegression, "fit", lambda *args, **kwargs: pytest.fail("fit"))
+    estimator = WRAPPERS[name](LogisticRegression()).set_params(cv=3)
+    if name == "LIPMetaClassifier":
+        estimator.set_params(k="auto")
+    with pytest.raises(ValueError, match=f"{name}: cv=3 is larger than the smallest class of y, 3"):
+        estimator.fit(X, y)
+
+
 @pytest.mark.parametrize("name", WRAPPERS)
 def test_sample_weight_reaches_the_inner_fit(name, data, monkeypatch):
     X, y, weights = data

@@ -122,6 +122,7 @@ def test_auto_picks_a_k_when_the_gain_is_clear():
     ).fit(X[:4000], y_noisy[:4000])
     assert clf.k_ in (2, 3, 5)
     assert clf.validation_z_ >= norm.isf(0.2 / 5)  # one-sided, Bonferroni over 5 candidates
+    assert clf.validation_threshold_ == pytest.approx(norm.isf(0.2 / 5))
     stricter = clone(clf).set_params(significance=0.01).fit(X[:4000], y_noisy[:4000])
     assert stricter.k_ is None  # the same evidence is not enough at a stricter level
     assert clf.validation_scores_[clf.k_] > clf.validation_scores_["unchanged"]
@@ -129,12 +130,14 @@ def test_auto_picks_a_k_when_the_gain_is_clear():
     assert clf.score(X[4000:], y[4000:]) > base.score(X[4000:], y[4000:])
 
 
-def test_auto_without_enough_rows_per_class_leaves_w_unchanged(data):
+def test_auto_without_enough_rows_per_class_is_an_error_but_a_fixed_k_fits(data):
     X, y = data
     y = y.copy()
     y[0] = 9  # a class with a single row: no stratified validation possible
-    clf = LIPMetaClassifier(RidgeClassifier()).fit(X, y)
-    assert clf.k_ is None
+    # Since 0.3 the same policy as CleanLabelClassifier: an error, not a silent skip.
+    with pytest.raises(ValueError, match="cv=3 is larger than the smallest class of y, 9"):
+        LIPMetaClassifier(RidgeClassifier()).fit(X, y)
+    assert LIPMetaClassifier(RidgeClassifier(), k=2).fit(X, y).k_ == 2
 
 
 def test_binary_problem_warns_and_behaves_like_the_base(data):
@@ -352,16 +355,16 @@ def test_auto_rule_refuses_a_k_that_loses_clearly_on_one_split():
     # 30 rows and wins none (z = -5.5): that split's model, like the final one, is hurt.
     folds = [_rows(60, 0), _rows(60, 0), _rows(0, 30)]
     base_parts = [b for b, _ in folds]
-    k, scores, _ = _choose_k(base_parts, {5: [c for _, c in folds]}, significance=0.05)
+    k, scores, _, _ = _choose_k(base_parts, {5: [c for _, c in folds]}, significance=0.05)
     assert k is None and set(scores) == {"unchanged", 5}
     # A small, insignificant loss on one split does not veto it (z = -0.8 there).
     folds = [_rows(60, 0), _rows(60, 0), _rows(10, 14)]
-    k, _, z = _choose_k([b for b, _ in folds], {5: [c for _, c in folds]}, significance=0.05)
-    assert k == 5 and z > 5
+    k, _, z, threshold = _choose_k([b for b, _ in folds], {5: [c for _, c in folds]}, 0.05)
+    assert k == 5 and z > 5 and threshold == pytest.approx(norm.isf(0.05))
 
 
 def test_auto_rule_still_needs_pooled_significance():
     folds = [_rows(8, 2), _rows(7, 3), _rows(6, 4)]  # net 12 of 30 discordant rows: z = 2.2
     parts = {k: [c for _, c in folds] for k in (2, 3, 4, 5, 6, 7, 8, 9, 10)}
-    k, _, z = _choose_k([b for b, _ in folds], parts, significance=0.05)
-    assert k is None and 2 < z < norm.isf(0.05 / 9)
+    k, _, z, threshold = _choose_k([b for b, _ in folds], parts, significance=0.05)
+    assert k is None and 2 < z < threshold == pytest.approx(norm.isf(0.05 / 9))

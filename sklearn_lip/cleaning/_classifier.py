@@ -344,7 +344,6 @@ class CleanLabelClassifier(BaseWrappingClassifier):
                 f"required by {type(self).__name__}."
             )
         self.classes_, y_encoded = np.unique(y, return_inverse=True)
-        class_counts = np.bincount(y_encoded)
         if len(self.classes_) < 2:
             raise ValueError(f"{type(self).__name__} needs at least 2 classes in y; got 1 class.")
         estimator = self._get_estimator()
@@ -353,13 +352,8 @@ class CleanLabelClassifier(BaseWrappingClassifier):
 
         rng = check_random_state(self.random_state)
         seed = rng.randint(np.iinfo(np.int32).max)
+        self._check_cv_fits_classes(y)
         if isinstance(self.cv, Integral):
-            if self.cv > class_counts.min():
-                smallest = self.classes_[class_counts.argmin()]
-                raise ValueError(
-                    f"cv={self.cv} is larger than the smallest class of y, {smallest}, with "
-                    f"{class_counts.min()} rows; every class needs at least cv rows. Lower cv."
-                )
             splitter = StratifiedKFold(self.cv, shuffle=True, random_state=seed)
         else:
             splitter = check_cv(self.cv)
