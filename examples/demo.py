@@ -59,7 +59,7 @@ COLUMNS = [
     ("base s", 6),
     ("+LIP", 5),
     ("k", 3),
-    ("validation: best k vs unchanged", 33),
+    ("validation: best k vs unchanged", 44),
     ("LIP step ms", 11),
     ("LIP fit s", 9),
     ("cleaned", 7),
@@ -134,6 +134,7 @@ def run_row(base, X_train, y_noisy, y_indices, X_test, y_test, seed):
         "best score": best_score,
         "unchanged score": scores.get("unchanged", float("nan")),
         "z": lip_fit.validation_z_,
+        "threshold": lip_fit.validation_threshold_,
         "LIP step ms": lip_step_ms(lip_fit, X_train, y_indices, lip_fit.k_ or best_k),
         "LIP fit s": lip_s,
         "cleaned": cleaned.score(X_test, y_test),
@@ -153,7 +154,9 @@ def evidence(row):
     cell = f"k={row['best k']}: {row['best score']:.3f} vs {row['unchanged score']:.3f}"
     if row["best score"] <= row["unchanged score"]:
         return cell + " (no gain)"
-    return cell + ("" if row["z"] is None else f", z={row['z']:.2f}")
+    if row["k"] is None:  # a gain, but the evidence fell short
+        return cell + f" (no gain, z={row['z']:.2f} < {row['threshold']:.2f})"
+    return cell + f", z={row['z']:.2f} >= {row['threshold']:.2f}"
 
 
 def clean_evidence(row):

@@ -187,6 +187,7 @@ class HeadFit:
     refined_singular_values: np.ndarray
     validation_scores: dict = field(default=None)
     validation_z: float = None
+    validation_threshold: float = None
 
 
 def _fold_correctness(fold, candidates, lap, fit_intercept, head_stats):
@@ -219,7 +220,7 @@ def _select_k(folds, candidates, lap, fit_intercept, significance, head_stats):
     """Pick k on held-out rows: see :func:`_choose_k` for the rule.
 
     ``head_stats`` are the statistics of the head being refined, used by folds that validate it
-    directly (see :class:`Fold`). Returns ``(k or None, scores, z)``.
+    directly (see :class:`Fold`). Returns ``(k or None, scores, z, threshold)``.
     """
     base_parts, candidate_parts = [], {}
     for fold in folds:
@@ -265,6 +266,8 @@ def _choose_k(base_parts, candidate_parts, significance):
     z : float
         Pooled z statistic of the chosen candidate; when none is chosen, of the candidate with
         the largest net gain (0.0 when none gains).
+    threshold : float
+        The pooled z a candidate needs, ``norm.isf(significance / n_candidates)``.
     """
     base = np.concatenate(base_parts) if base_parts else np.zeros(0, dtype=bool)
     scores = {"unchanged": float(base.mean()) if base.size else float("nan")}
@@ -290,7 +293,7 @@ def _choose_k(base_parts, candidate_parts, significance):
             and (net > chosen_net or (net == chosen_net and z > chosen_z))
         ):
             chosen, chosen_net, chosen_z = k, net, z
-    return chosen, scores, chosen_z if chosen is not None else best_z
+    return chosen, scores, chosen_z if chosen is not None else best_z, float(threshold)
 
 
 def fit_head(
@@ -362,7 +365,7 @@ def fit_head(
             stacklevel=3,
         )
         return unchanged
-    scores = z = None
+    scores = z = threshold = None
     if k is None:
         return unchanged
     if isinstance(k, str) or (not isinstance(k, Real) and not isinstance(k, Integral)):
@@ -370,11 +373,15 @@ def fit_head(
             candidates = candidate_ks(stats.rank)
         else:
             candidates = _candidates_in_range(k, stats.rank)
-        k, scores, z = _select_k(folds or (), candidates, lap, fit_intercept, significance, stats)
+        k, scores, z, threshold = _select_k(
+            folds or (), candidates, lap, fit_intercept, significance, stats
+        )
     elif isinstance(k, Real) and not isinstance(k, Integral):
         k = _k_from_fraction(k, singular_values, stats.rank)
     if k is None:
         unchanged.validation_scores, unchanged.validation_z = scores, z
+        unchanged.validation_threshold = threshold
         return unchanged
     refined = stats.refit(int(k), lap)
-    return HeadFit(stats.weights(refined), int(k), lap, singular_values, refined, scores, z)
+    weights = stats.weights(refined)
+    return HeadFit(weights, int(k), lap, singular_values, refined, scores, z, threshold)

@@ -234,6 +234,11 @@ class LIPClassifier(ClassifierMixin, BaseEstimator):
         against the training labels or candidate sets; ``None`` unless k was validated.
     validation_z_ : float or None
         Paired z statistic of the best candidate k against the unchanged head.
+    validation_threshold_ : float or None
+        The pooled z a candidate needed to change the weights, ``norm.isf(significance /
+        n_candidates)``; ``None`` unless ``k`` was validated.
+
+        .. versionadded:: 0.3
     classes_ : ndarray of shape (n_classes,)
         Class labels.
     n_features_in_ : int
@@ -510,6 +515,7 @@ class LIPClassifier(ClassifierMixin, BaseEstimator):
         self.refined_singular_values_ = head.refined_singular_values
         self.validation_scores_ = head.validation_scores
         self.validation_z_ = head.validation_z
+        self.validation_threshold_ = head.validation_threshold
         return self
 
     def _trainer(self):
