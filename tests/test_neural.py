@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from _settings import FAST, FIXED
+from scipy.stats import norm
 from sklearn.base import clone
 from sklearn.datasets import load_digits, load_iris, make_classification
 from sklearn.model_selection import GridSearchCV, train_test_split
@@ -106,6 +107,9 @@ def test_auto_k_validates_on_held_out_rows_and_keeps_the_final_network(four_clas
     np.testing.assert_array_equal(auto.raw_coef_, fixed.raw_coef_)
     assert set(auto.validation_scores_) >= {"unchanged", 1, 2, 3}
     assert auto.validation_z_ is not None
+    assert auto.validation_threshold_ == pytest.approx(
+        norm.isf(0.05 / (len(auto.validation_scores_) - 1))
+    )
     if auto.k_ is None:
         np.testing.assert_array_equal(auto.coef_, auto.raw_coef_)
 
