@@ -2,6 +2,7 @@
 
 # SPDX-License-Identifier: BSD-3-Clause
 
+import functools
 import warnings
 
 import numpy as np
@@ -10,7 +11,7 @@ from joblib import parallel_config
 from sklearn import config_context
 from sklearn.base import clone
 from sklearn.datasets import make_blobs, make_classification
-from sklearn.exceptions import FitFailedWarning
+from sklearn.exceptions import FitFailedWarning, NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GridSearchCV, KFold, ShuffleSplit, StratifiedKFold
@@ -28,6 +29,7 @@ from sklearn_lip.cleaning import (
     find_label_issues,
     label_quality_scores,
 )
+from sklearn_lip.cleaning._checks import check_proba
 from sklearn_lip.cleaning._folds import out_of_fold_proba
 
 # A hand-computed case, 3 classes. Thresholds (mean self-confidence per given class):
@@ -100,7 +102,9 @@ def test_find_label_issues_hand_computed():
     # Per-class counts: class 0 has 4 - 8/3 = 4/3 -> 1 issue, classes 1 and 2 none. The
     # smallest margin in class 0 is row 2, while the confident joint's off-diagonal is row 3.
     # Row 6 (margin -0.1) is not flagged: its class has no issues in the count.
-    class_margin = find_label_issues(HAND_LABELS, HAND_PROBA, min_per_class=1)
+    class_margin = find_label_issues(
+        HAND_LABELS, HAND_PROBA, min_per_class=1, method="class_margin"
+    )
     np.testing.assert_array_equal(np.flatnonzero(class_margin), [2])
     joint = find_label_issues(HAND_LABELS, HAND_PROBA, method="confident_joint", min_per_class=1)
     np.testing.assert_array_equal(np.flatnonzero(joint), [3])
@@ -115,7 +119,9 @@ def test_in_sample_proba_changes_the_ranking_not_the_counts():
     in_sample[3] = [0.1, 0.85, 0.05]
     scores = label_quality_scores(HAND_LABELS, HAND_PROBA, in_sample_proba=in_sample)
     np.testing.assert_allclose(scores[[2, 3]], [0.175, -0.55])
-    issues = find_label_issues(HAND_LABELS, HAND_PROBA, min_per_class=1, in_sample_proba=in_sample)
+    issues = find_label_issues(
+        HAND_LABELS, HAND_PROBA, min_per_class=1, in_sample_proba=in_sample, method="class_margin"
+    )
     np.testing.assert_array_equal(np.flatnonzero(issues), [3])
     # Weight 0 ranks by pred_proba alone, as without in_sample_proba.
     for weight in [0, 0.0]:
@@ -125,6 +131,7 @@ def test_in_sample_proba_changes_the_ranking_not_the_counts():
             min_per_class=1,
             in_sample_proba=in_sample,
             in_sample_weight=weight,
+            method="class_margin",
         )
         np.testing.assert_array_equal(np.flatnonzero(only_oof), [2])
     # Weight 1 ranks by the in-sample margins: 0.85 for row 2, -0.75 for row 3.
@@ -158,7 +165,12 @@ def test_labels_as_integral_floats_and_lists_accepted():
 
 def test_pred_probs_is_another_name_for_pred_proba():
     expected = find_label_issues(HAND_LABELS, HAND_PROBA, min_per_class=1)
-    for function in [find_label_issues, label_quality_scores]:
+    for function in [
+        find_label_issues,
+        label_quality_scores,
+        confident_joint,
+        estimate_noise_matrix,
+    ]:
         kwargs = {"min_per_class": 1} if function is find_label_issues else {}
         np.testing.assert_array_equal(
             function(labels=HAND_LABELS, pred_probs=HAND_PROBA, **kwargs),
@@ -212,6 +224,7 @@ def test_ranked_indices_worst_first():
         min_per_class=1,
         num_to_remove_per_class=[2, 1, 0],
         return_indices_ranked_by="self_confidence",
+        method="class_margin",
     )
     # self-confidences: row 2 0.05, row 3 0.30, row 6 0.30 (tie: row order)
     np.testing.assert_array_equal(by_self_confidence, [2, 3, 6])
@@ -221,31 +234,42 @@ def test_ranked_indices_worst_first():
         min_per_class=1,
         num_to_remove_per_class=[2, 1, 0],
         return_indices_ranked_by="normalized_margin",
+        method="class_margin",
     )
     # margins: row 2 -0.5, row 3 -0.35, row 6 -0.1
     np.testing.assert_array_equal(by_margin, [2, 3, 6])
     with pytest.raises(ValueError, match="return_indices_ranked_by must be None or one of"):
-        find_label_issues(HAND_LABELS, HAND_PROBA, return_indices_ranked_by="margin")
+        find_label_issues(
+            HAND_LABELS, HAND_PROBA, return_indices_ranked_by="margin", method="class_margin"
+        )
 
 
 def test_frac_noise_and_num_to_remove_per_class_with_our_rule():
     X, _, y_noisy, _ = _noisy_task(n_samples=600, rate=0.3)
     proba = LogisticRegression().fit(X[:300], y_noisy[:300]).predict_proba(X)
-    full = find_label_issues(y_noisy, proba)
+    full = find_label_issues(y_noisy, proba, method="class_margin")
     counts = np.bincount(y_noisy[full], minlength=4)
-    half = find_label_issues(y_noisy, proba, frac_noise=0.5)
+    half = find_label_issues(y_noisy, proba, frac_noise=0.5, method="class_margin")
     # each class flags about half as many rows, the lowest-margin ones among the full set
     assert np.all(np.abs(np.bincount(y_noisy[half], minlength=4) - counts / 2) <= 0.5)
     assert not np.any(half & ~full)
-    exact = find_label_issues(y_noisy, proba, num_to_remove_per_class=[3, 0, 7, 1])
+    exact = find_label_issues(
+        y_noisy, proba, num_to_remove_per_class=[3, 0, 7, 1], method="class_margin"
+    )
     np.testing.assert_array_equal(np.bincount(y_noisy[exact], minlength=4), [3, 0, 7, 1])
     for bad in [[1, 2], [-1, 0, 0, 0], [0.5, 0, 0, 0], [1000, 0, 0, 0]]:
         with pytest.raises(ValueError, match="num_to_remove_per_class"):
-            find_label_issues(y_noisy, proba, num_to_remove_per_class=bad)
+            find_label_issues(y_noisy, proba, num_to_remove_per_class=bad, method="class_margin")
     with pytest.raises(ValueError, match="frac_noise must be a number in \\(0, 1\\]; got 0"):
-        find_label_issues(y_noisy, proba, frac_noise=0)
+        find_label_issues(y_noisy, proba, frac_noise=0, method="class_margin")
     with pytest.raises(ValueError, match="not both"):
-        find_label_issues(y_noisy, proba, frac_noise=0.5, num_to_remove_per_class=[1, 1, 1, 1])
+        find_label_issues(
+            y_noisy,
+            proba,
+            frac_noise=0.5,
+            num_to_remove_per_class=[1, 1, 1, 1],
+            method="class_margin",
+        )
     with pytest.raises(ValueError, match="apply to method='class_margin'"):
         find_label_issues(y_noisy, proba, method="confident_joint", frac_noise=0.5)
 
@@ -257,7 +281,7 @@ def test_filter_by_errors():
         find_label_issues(
             HAND_LABELS, HAND_PROBA, method="class_margin", filter_by="prune_by_class"
         )
-    with pytest.raises(ValueError, match="filter_by rules use pred_probs alone"):
+    with pytest.raises(ValueError, match="filter_by rules, the default, use pred_probs alone"):
         find_label_issues(HAND_LABELS, HAND_PROBA, filter_by="both", in_sample_proba=HAND_PROBA)
     with pytest.raises(ValueError, match="num_to_remove_per_class is not supported with"):
         find_label_issues(
@@ -266,7 +290,7 @@ def test_filter_by_errors():
     with pytest.raises(ValueError, match=r"confident_joint must be a \(3, 3\) array"):
         find_label_issues(HAND_LABELS, HAND_PROBA, filter_by="both", confident_joint=np.eye(2))
     with pytest.raises(ValueError, match="confident_joint is used by cleanlab's filter_by"):
-        find_label_issues(HAND_LABELS, HAND_PROBA, confident_joint=np.eye(3))
+        find_label_issues(HAND_LABELS, HAND_PROBA, confident_joint=np.eye(3), method="class_margin")
     with pytest.raises(NotImplementedError, match="multi_label=True: .*single-label"):
         find_label_issues(HAND_LABELS, HAND_PROBA, filter_by="both", multi_label=True)
     with pytest.raises(NotImplementedError, match="adjust_pred_probs"):
@@ -316,6 +340,24 @@ def test_cleanlabs_other_arguments_keep_cleanlabs_meaning():
             np.testing.assert_array_equal(
                 got, cleanlab_filter.find_label_issues(labels, proba, **kwargs)
             )
+
+
+def test_a_cleanlab_call_without_filter_by_gives_cleanlabs_rows():
+    """The default rule is cleanlab's: its calls run unchanged, positional or not."""
+    cleanlab_filter = pytest.importorskip("cleanlab.filter")
+    for labels, proba in _shared_inputs():
+        joint = cleanlab_count().compute_confident_joint(labels, proba)
+        for kwargs in [{}, {"confident_joint": joint}, {"n_jobs": 1, "min_examples_per_class": 5}]:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                expected = cleanlab_filter.find_label_issues(labels, proba, **kwargs)
+                got = find_label_issues(labels, proba, **kwargs)
+            np.testing.assert_array_equal(got, expected, str(kwargs))
+    # this package's rule is one argument away, and flags other rows on these tasks
+    labels, proba = _shared_inputs()[2]
+    assert not np.array_equal(
+        find_label_issues(labels, proba, method="class_margin"), find_label_issues(labels, proba)
+    )
 
 
 def cleanlab_count():
@@ -398,13 +440,68 @@ def test_filter_by_gives_cleanlabs_rows(filter_by):
     assert compared > 0
 
 
+def _tied_or_near_equal_probabilities(rng, dtype):
+    """Rows of rounded (tied) or almost duplicated probabilities, 2-8 classes."""
+    n_samples, n_classes = int(rng.integers(30, 300)), int(rng.integers(2, 9))
+    labels = rng.integers(0, n_classes, n_samples)
+    logits = rng.normal(size=(n_samples, n_classes)) * rng.uniform(0.5, 4)
+    proba = np.exp(logits + 2 * np.eye(n_classes)[labels])
+    proba /= proba.sum(axis=1, keepdims=True)
+    if rng.random() < 0.5:  # ties: two decimals and a floor, renormalised
+        proba = np.round(proba, 2) + 1e-3
+    else:  # near-equal rows: a third of them copies of others, moved by 1e-7
+        copies = rng.integers(0, n_samples, n_samples // 3)
+        proba[copies] = proba[rng.integers(0, n_samples, copies.size)]
+        proba[copies] = np.abs(proba[copies] + rng.normal(0, 1e-7, proba[copies].shape))
+    return labels, (proba / proba.sum(axis=1, keepdims=True)).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_filter_by_gives_cleanlabs_rows_on_ties_float32_and_near_equal_rows(dtype):
+    """Cleanlab computes in the dtype it is given, and its rounding ties depend on it.
+
+    Rows are compared exactly; a ranked order only up to tied scores (cleanlab's sort is not
+    stable, ours is).
+    """
+    cleanlab_filter = pytest.importorskip("cleanlab.filter")
+    cleanlab_rank = pytest.importorskip("cleanlab.rank")
+    rng = np.random.default_rng(0)
+    for trial in range(60):
+        labels, proba = _tied_or_near_equal_probabilities(rng, dtype)
+        kwargs = {
+            "filter_by": CLEANLAB_FILTERS[trial % len(CLEANLAB_FILTERS)],
+            "min_examples_per_class": [1, 5][trial % 2],
+            "return_indices_ranked_by": [None, "self_confidence", "normalized_margin"][trial % 3],
+        }
+        if trial % 4 == 0 and kwargs["filter_by"] in CLEANLAB_FILTERS[:3]:
+            kwargs["frac_noise"] = 0.5
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            expected = cleanlab_filter.find_label_issues(labels, proba, n_jobs=1, **kwargs)
+            got = find_label_issues(labels, proba, **kwargs)
+        assert got.dtype == expected.dtype
+        if kwargs["return_indices_ranked_by"] is None:
+            np.testing.assert_array_equal(got, expected, str(kwargs))
+        else:
+            np.testing.assert_array_equal(np.sort(got), np.sort(expected), str(kwargs))
+            scores = cleanlab_rank.get_label_quality_scores(
+                labels, proba, method=kwargs["return_indices_ranked_by"]
+            )
+            np.testing.assert_array_equal(scores[got], scores[expected], str(kwargs))
+
+
+def test_float32_probabilities_are_not_copied_to_float64():
+    labels, proba = _tied_or_near_equal_probabilities(np.random.default_rng(1), np.float32)
+    assert check_proba(proba, "pred_probs") is proba
+
+
 def test_our_default_rule_beside_cleanlabs():
     # Documented difference: class_margin counts issues per class as prune_by_class does, but
     # ranks by the margin, not the self-confidence, and uses this package's confident joint;
     # the flagged sets overlap strongly without being equal.
     cleanlab_filter = pytest.importorskip("cleanlab.filter")
     for labels, proba in _shared_inputs()[1:4]:
-        ours = find_label_issues(labels, proba, min_per_class=1)
+        ours = find_label_issues(labels, proba, min_per_class=1, method="class_margin")
         theirs = cleanlab_filter.find_label_issues(
             labels, proba, filter_by="prune_by_class", n_jobs=1
         )
@@ -418,11 +515,14 @@ def test_our_default_rule_beside_cleanlabs():
 def test_min_per_class_unflags_and_warns():
     # Class 0 has 4 rows and 1 issue; with min_per_class=4 nothing may be flagged there.
     with pytest.warns(MinPerClassWarning, match=r"class index\(es\) \[0\]"):
-        issues = find_label_issues(HAND_LABELS, HAND_PROBA, min_per_class=4)
+        issues = find_label_issues(HAND_LABELS, HAND_PROBA, min_per_class=4, method="class_margin")
     assert not issues.any()
     with warnings.catch_warnings():
         warnings.simplefilter("error", MinPerClassWarning)
-        assert find_label_issues(HAND_LABELS, HAND_PROBA, min_per_class=3).sum() == 1
+        assert (
+            find_label_issues(HAND_LABELS, HAND_PROBA, min_per_class=3, method="class_margin").sum()
+            == 1
+        )
 
 
 def test_min_per_class_keeps_highest_quality_flagged_rows():
@@ -527,6 +627,7 @@ def _plain_and_cleaned_fold_proba(clf, X, y):
             out_of_fold[train],
             in_sample_proba=in_sample[train] / n_models[train, None],
             min_per_class=clf.min_per_class,
+            method="class_margin",
         )
         kept = train[~issues]
         cleaned[test] = clone(clf.estimator).fit(X[kept], y[kept]).predict_proba(X[test])
@@ -706,11 +807,49 @@ def test_meta_estimator_flags_as_the_functions_do():
             clf.label_issues_["label_quality"], label_quality_scores(y_noisy, proba, **ranking)
         )
         np.testing.assert_array_equal(
-            clf.label_issues_["is_label_issue"], find_label_issues(y_noisy, proba, **ranking)
+            clf.label_issues_["is_label_issue"],
+            find_label_issues(y_noisy, proba, **ranking, method="class_margin"),
         )
         np.testing.assert_allclose(clf.noise_matrix_, estimate_noise_matrix(y_noisy, proba))
         np.testing.assert_array_equal(clf.label_issues_["given_label"], y_noisy)
         np.testing.assert_array_equal(clf.label_issues_["predicted_label"], proba.argmax(axis=1))
+
+
+@pytest.mark.parametrize("filter_by", ["prune_by_noise_rate", "both", "low_self_confidence"])
+def test_filter_by_flags_as_cleanlab_does_on_the_same_folds(filter_by):
+    cleanlab_filter = pytest.importorskip("cleanlab.filter")
+    X, _, y_noisy, _ = _noisy_task(n_samples=300)
+    clf = CleanLabelClassifier(cv=3, filter_by=filter_by, min_per_class=1, random_state=0)
+    clf.fit(X, y_noisy)
+    seed = np.random.RandomState(0).randint(np.iinfo(np.int32).max)
+    splits = list(StratifiedKFold(3, shuffle=True, random_state=seed).split(X, y_noisy))
+    proba, _ = out_of_fold_proba(LogisticRegression(), X, y_noisy, clf.classes_, splits, {}, None)
+    expected = cleanlab_filter.find_label_issues(y_noisy, proba, filter_by=filter_by, n_jobs=1)
+    assert expected.any()
+    np.testing.assert_array_equal(clf.label_issues_["is_label_issue"], expected)
+    np.testing.assert_allclose(
+        clf.label_issues_["label_quality"], label_quality_scores(y_noisy, proba)
+    )
+    with pytest.raises(ValueError, match="pass either method .* or filter_by"):
+        CleanLabelClassifier(method="class_margin", filter_by=filter_by).fit(X, y_noisy)
+
+
+def test_get_label_issues_is_cleanlabs_table():
+    pandas = pytest.importorskip("pandas")
+    X, _, y_noisy, _ = _noisy_task(n_samples=200)
+    clf = CleanLabelClassifier(cv=3, random_state=0)
+    with pytest.raises(NotFittedError):
+        clf.get_label_issues()
+    table = clf.fit(X, y_noisy).get_label_issues()
+    assert isinstance(table, pandas.DataFrame)
+    assert list(table.columns) == [
+        "is_label_issue",
+        "label_quality",
+        "given_label",
+        "predicted_label",
+    ]
+    np.testing.assert_array_equal(table["is_label_issue"], clf.label_issues_["is_label_issue"])
+    assert len(table) == len(y_noisy)
 
 
 def test_random_state_reproducible_and_global_rng_untouched():
@@ -856,10 +995,14 @@ def test_find_label_issues_parameter_errors():
     with pytest.raises(ValueError, match="method must be one of .* got 'margin'"):
         find_label_issues(HAND_LABELS, HAND_PROBA, method="margin")
     with pytest.raises(ValueError, match="min_per_class must be an integer >= 1; got 0"):
-        find_label_issues(HAND_LABELS, HAND_PROBA, min_per_class=0)
+        find_label_issues(HAND_LABELS, HAND_PROBA, min_per_class=0, method="class_margin")
 
 
-@pytest.mark.parametrize("function", [label_quality_scores, find_label_issues])
+@pytest.mark.parametrize(
+    "function",
+    [label_quality_scores, functools.partial(find_label_issues, method="class_margin")],
+    ids=["label_quality_scores", "find_label_issues"],
+)
 def test_in_sample_errors(function):
     with pytest.raises(ValueError, match=r"in_sample_weight must be a number in \[0, 1\]; got 1.5"):
         function(HAND_LABELS, HAND_PROBA, in_sample_proba=HAND_PROBA, in_sample_weight=1.5)

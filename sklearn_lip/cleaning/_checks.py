@@ -43,8 +43,12 @@ class MinPerClassWarning(UserWarning):
 
 
 def check_proba(proba, name):
-    """Validate a matrix of probabilities: 2-D, at least 2 columns, rows summing to one."""
-    proba = check_array(proba, dtype=np.float64, input_name=name)
+    """Validate a matrix of probabilities: 2-D, at least 2 columns, rows summing to one.
+
+    float32 stays float32 (no copy, and cleanlab's rules then round as cleanlab does);
+    other dtypes become float64.
+    """
+    proba = check_array(proba, dtype=(np.float64, np.float32), input_name=name)
     if proba.shape[1] < 2:
         raise ValueError(
             f"{name} must have one column per class and at least 2 columns; "

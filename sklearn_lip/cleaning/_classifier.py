@@ -19,12 +19,13 @@ from sklearn.exceptions import FitFailedWarning
 from sklearn.model_selection import StratifiedKFold, check_cv
 from sklearn.utils import check_random_state, column_or_1d, indexable
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._base import BaseWrappingClassifier
 from .._compat import HasMethods, Interval, StrOptions, _fit_context
 from .._head import paired_z
 from ._checks import MinPerClassWarning
+from ._cleanlab import _CLEANLAB_FILTERS, cleanlab_label_issues
 from ._confident import estimate_noise_matrix
 from ._folds import fit_rows, held_out_cleaned_proba, out_of_fold_proba
 from ._rank import label_margins
@@ -116,8 +117,23 @@ class CleanLabelClassifier(BaseWrappingClassifier):
         (median) on the user guide's small tables, where a half-data fit costs about as
         much as a full one.
 
-    method : {"class_margin", "confident_joint"}, default="class_margin"
-        How label issues are flagged; see :func:`find_label_issues`.
+    method : {"class_margin", "confident_joint"}, default=None
+        This package's rule for flagging label issues (see :func:`find_label_issues`); None
+        means ``"class_margin"`` unless ``filter_by`` is given.
+
+        .. versionchanged:: 0.3
+           The default is None, still ``"class_margin"`` without ``filter_by``.
+
+    filter_by : {"prune_by_noise_rate", "prune_by_class", "both", "confident_learning", \
+            "predicted_neq_given", "low_normalized_margin", "low_self_confidence"}, \
+            default=None
+        One of cleanlab's rules instead of ``method``, as ``CleanLearning``'s
+        ``find_label_issues_kwargs={"filter_by": ...}`` would use it: computed by
+        :func:`find_label_issues` with ``filter_by`` from the out-of-fold probabilities
+        alone (``in_sample_weight`` then has no effect), and ``min_per_class`` in cleanlab's
+        ``min_examples_per_class`` sense.
+
+        .. versionadded:: 0.3
 
     min_per_class : int, default=5
         Keep at least this many rows of every class (all rows of a smaller class), so that no
@@ -192,7 +208,8 @@ class CleanLabelClassifier(BaseWrappingClassifier):
         - ``"label_quality"`` (float): the score that ranked the rows, the given label's
           probability minus the largest other one (lower is more suspect, in ``[-1, 1]``),
           under the out-of-fold probabilities blended with the in-sample ones by
-          ``in_sample_weight`` (cleanlab's default score is the self-confidence instead);
+          ``in_sample_weight`` (without them with ``filter_by``; cleanlab's default score is
+          the self-confidence instead);
         - ``"given_label"``: the label in ``y``;
         - ``"predicted_label"``: the class with the highest out-of-fold probability, a
           suggestion for the correct label of a flagged row.
@@ -247,8 +264,7 @@ class CleanLabelClassifier(BaseWrappingClassifier):
     ['is_label_issue', 'label_quality', 'given_label', 'predicted_label']
     >>> clf.label_issues_["label_quality"][:2].round(2), clf.label_issues_["predicted_label"][:2]
     (array([-0.91, -0.81]), array([0, 1]))
-    >>> import pandas as pd  # doctest: +SKIP
-    >>> pd.DataFrame(clf.label_issues_).head(2)  # doctest: +SKIP
+    >>> clf.get_label_issues().head(2)  # a pandas DataFrame  # doctest: +SKIP
        is_label_issue  label_quality  given_label  predicted_label
     0            True      -0.911744            1                0
     1            True      -0.809862            2                1
@@ -267,7 +283,8 @@ class CleanLabelClassifier(BaseWrappingClassifier):
             HasMethods(["split", "get_n_splits"]),
             "array-like",
         ],
-        "method": [StrOptions(set(METHODS))],
+        "method": [StrOptions(set(METHODS)), None],
+        "filter_by": [StrOptions(set(_CLEANLAB_FILTERS)), None],
         "min_per_class": [Interval(Integral, 1, None, closed="left")],
         "in_sample_weight": [Interval(Real, 0, 1, closed="both")],
         "random_state": ["random_state"],
@@ -281,7 +298,8 @@ class CleanLabelClassifier(BaseWrappingClassifier):
         clean="auto",
         significance=0.05,
         cv=5,
-        method="class_margin",
+        method=None,
+        filter_by=None,
         min_per_class=5,
         in_sample_weight=0.5,
         random_state=None,
@@ -292,6 +310,7 @@ class CleanLabelClassifier(BaseWrappingClassifier):
         self.significance = significance
         self.cv = cv
         self.method = method
+        self.filter_by = filter_by
         self.min_per_class = min_per_class
         self.in_sample_weight = in_sample_weight
         self.random_state = random_state
@@ -346,6 +365,12 @@ class CleanLabelClassifier(BaseWrappingClassifier):
         self.classes_, y_encoded = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
             raise ValueError(f"{type(self).__name__} needs at least 2 classes in y; got 1 class.")
+        if self.method is not None and self.filter_by is not None:
+            raise ValueError(
+                f"{type(self).__name__}: pass either method (this package's rules) or "
+                f"filter_by (cleanlab's); got method={self.method!r} and "
+                f"filter_by={self.filter_by!r}."
+            )
         estimator = self._get_estimator()
         sample_weight = self._validate_sample_weight(sample_weight, X)
         params = self._inner_fit_params(sample_weight, fit_params)
@@ -366,19 +391,9 @@ class CleanLabelClassifier(BaseWrappingClassifier):
             splits,
             params,
             self.n_jobs,
-            in_sample=self.in_sample_weight > 0,
+            in_sample=self.filter_by is None and self.in_sample_weight > 0,
         )
-
-        issues, ranking_proba, _ = flag_label_issues(
-            y_encoded,
-            pred_proba,
-            self.method,
-            self.min_per_class,
-            in_sample_proba,
-            self.in_sample_weight,
-            class_names=self.classes_,
-            return_proba=True,
-        )
+        issues, ranking_proba = self._flag(y_encoded, pred_proba, in_sample_proba, self.classes_)
         self.noise_matrix_ = estimate_noise_matrix(y_encoded, pred_proba)
         # A dict of equal-length columns, like cv_results_: pandas.DataFrame(label_issues_)
         # gives cleanlab's get_label_issues() table without making pandas a dependency.
@@ -395,6 +410,42 @@ class CleanLabelClassifier(BaseWrappingClassifier):
         self.estimator_ = fit_rows(estimator, X, y, rows, params)
         return self
 
+    def _flag(self, labels, pred_proba, in_sample_proba, class_names=None):
+        """The flagged rows and the probabilities that rank them, by ``method`` or ``filter_by``."""
+        if self.filter_by is not None:
+            issues = cleanlab_label_issues(
+                labels, pred_proba, self.filter_by, 1.0, None, self.min_per_class
+            )
+            return issues, pred_proba
+        issues, ranking_proba, _ = flag_label_issues(
+            labels,
+            pred_proba,
+            self.method or "class_margin",
+            self.min_per_class,
+            in_sample_proba,
+            self.in_sample_weight,
+            class_names=class_names,
+            return_proba=True,
+        )
+        return issues, ranking_proba
+
+    def get_label_issues(self):
+        """The table of ``label_issues_``, as cleanlab's ``CleanLearning.get_label_issues()``.
+
+        Returns
+        -------
+        label_issues : pandas.DataFrame or dict of str -> ndarray
+            One row per training row, with the columns ``is_label_issue``, ``label_quality``,
+            ``given_label`` and ``predicted_label``: a DataFrame when pandas is installed,
+            else the dict ``label_issues_``.
+        """
+        check_is_fitted(self, "label_issues_")
+        try:
+            import pandas
+        except ImportError:
+            return dict(self.label_issues_)
+        return pandas.DataFrame(self.label_issues_)
+
     def _decide(self, estimator, X, y, y_encoded, splits, params, pred_proba, issues, seed):
         """Whether to drop the flagged rows (``clean``); records the evidence of ``"auto"``."""
         self.validation_scores_ = self.validation_z_ = self.validation_threshold_ = None
@@ -405,14 +456,7 @@ class CleanLabelClassifier(BaseWrappingClassifier):
         def flag(labels, pred_proba, in_sample_proba):
             with warnings.catch_warnings():  # the final flags warn; the folds' would repeat it
                 warnings.simplefilter("ignore", MinPerClassWarning)
-                return flag_label_issues(
-                    labels,
-                    pred_proba,
-                    self.method,
-                    self.min_per_class,
-                    in_sample_proba,
-                    self.in_sample_weight,
-                )
+                return self._flag(labels, pred_proba, in_sample_proba)[0]
 
         try:
             cleaned_proba = held_out_cleaned_proba(

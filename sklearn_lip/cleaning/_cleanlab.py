@@ -74,12 +74,16 @@ def _cleanlab_joint(labels, proba):
     n_above = above.sum(axis=1)
     guess = np.where(n_above > 1, proba.argmax(axis=1), above.argmax(axis=1))
     counted = n_above > 0
+    # cleanlab counts (confident, given) pairs and transposes the result, and calibrates in
+    # expressions with more transposes: the same memory order here makes the total below
+    # sum in the same order, since one bit of difference there can flip a rounding tie
     joint = np.zeros((n_classes, n_classes), dtype=np.int64)
-    np.add.at(joint, (labels[counted], guess[counted]), 1)
+    np.add.at(joint, (guess[counted], labels[counted]), 1)
+    joint = joint.T
     off_diagonal = np.flatnonzero(counted & (guess != labels))
     np.fill_diagonal(joint, np.maximum(np.diag(joint), 1))
-    calibrated = joint / np.maximum(joint.sum(axis=1), 1e-100)[:, None] * counts[:, None]
-    calibrated = calibrated / max(calibrated.sum(), 1e-100) * counts.sum()
+    calibrated = (joint.T / np.maximum(joint.sum(axis=1), 1e-100) * counts).T
+    calibrated = calibrated / max(np.sum(calibrated), 1e-100) * counts.sum()
     return _round_rows(calibrated), off_diagonal
 
 

@@ -5,7 +5,7 @@
 
 import numpy as np
 
-from ._checks import check_labels_proba
+from ._checks import check_labels_proba, check_pred_proba
 
 __all__ = ["confident_classes", "confident_joint", "count_joint", "estimate_noise_matrix"]
 
@@ -45,7 +45,7 @@ def count_joint(labels, confident, n_classes, calibrate):
     )
 
 
-def confident_joint(labels, pred_proba, *, calibrate=True):
+def confident_joint(labels, pred_proba=None, *, pred_probs=None, calibrate=True):
     """Compute the confident joint of given and confident labels.
 
     Entry ``[i, j]`` counts the rows labelled ``i`` that confidently belong to class ``j``: their
@@ -61,6 +61,11 @@ def confident_joint(labels, pred_proba, *, calibrate=True):
 
     pred_proba : array-like of shape (n_samples, K)
         Predicted probabilities, ideally out-of-fold; rows must sum to one.
+
+    pred_probs : array-like of shape (n_samples, K), default=None
+        cleanlab's name for ``pred_proba``; pass one of the two.
+
+        .. versionadded:: 0.3
 
     calibrate : bool, default=True
         If True, scale each row so that it sums to the number of rows with that given label
@@ -83,12 +88,12 @@ def confident_joint(labels, pred_proba, *, calibrate=True):
     array([[2, 1],
            [0, 1]])
     """
-    labels, pred_proba = check_labels_proba(labels, pred_proba)
+    labels, pred_proba = check_labels_proba(labels, check_pred_proba(pred_proba, pred_probs))
     confident = confident_classes(labels, pred_proba)
     return count_joint(labels, confident, pred_proba.shape[1], calibrate)
 
 
-def estimate_noise_matrix(labels, pred_proba):
+def estimate_noise_matrix(labels, pred_proba=None, *, pred_probs=None):
     """Estimate the label-noise transition matrix from the calibrated confident joint.
 
     Parameters
@@ -99,6 +104,11 @@ def estimate_noise_matrix(labels, pred_proba):
 
     pred_proba : array-like of shape (n_samples, K)
         Predicted probabilities, ideally out-of-fold; rows must sum to one.
+
+    pred_probs : array-like of shape (n_samples, K), default=None
+        cleanlab's name for ``pred_proba``; pass one of the two.
+
+        .. versionadded:: 0.3
 
     Returns
     -------
@@ -117,7 +127,7 @@ def estimate_noise_matrix(labels, pred_proba):
     array([[1.  , 0.  ],
            [0.33, 0.67]])
     """
-    joint = confident_joint(labels, pred_proba)
+    joint = confident_joint(labels, pred_proba, pred_probs=pred_probs)
     per_true_class = joint.sum(axis=0)[:, None]
     return np.where(
         per_true_class > 0,

@@ -39,11 +39,17 @@ def find_label_issues(
 ):
     """Flag the rows whose given label is likely wrong (confident learning).
 
-    Two families of rules are available. ``method`` selects one of this package's
-    (``"class_margin"`` by default). ``filter_by`` selects one of cleanlab's
+    Two families of rules are available. ``filter_by`` selects one of cleanlab's
     (``cleanlab.filter.find_label_issues``), reproduced exactly: the same arguments give
-    the same rows as cleanlab 2.9, which is tested against cleanlab itself. See
-    :ref:`the migration table <cleanlab_migration>` for how cleanlab calls translate.
+    the same rows as cleanlab 2.9, which is tested against cleanlab itself and against
+    cleanlab's own test suite. With neither ``filter_by`` nor ``method``, cleanlab's
+    default (``"prune_by_noise_rate"``) applies, so cleanlab code runs unchanged.
+    ``method`` selects one of this package's rules instead (``"class_margin"`` is the one
+    :class:`CleanLabelClassifier` uses). See :ref:`the migration table <cleanlab_migration>`.
+
+    .. versionchanged:: 0.3
+       Without ``method`` or ``filter_by`` the rule is cleanlab's default; it was
+       ``method="class_margin"``.
 
     Parameters
     ----------
@@ -61,7 +67,8 @@ def find_label_issues(
         .. versionadded:: 0.2
 
     method : {"class_margin", "confident_joint"}, default=None
-        This package's rules; None means ``"class_margin"`` unless ``filter_by`` is given.
+        This package's rules; None uses ``filter_by`` (cleanlab's default rule when that is
+        None too).
 
         - ``"class_margin"``: the calibrated confident joint gives the number of issues in each
           given class (its off-diagonal row sum, rounded); within each given class, that many
@@ -72,7 +79,9 @@ def find_label_issues(
         The confident joint always comes from ``pred_proba`` alone.
 
         .. versionchanged:: 0.2
-           The default is None (still ``"class_margin"`` when ``filter_by`` is not given).
+           The default is None (then ``"class_margin"`` when ``filter_by`` was not given).
+        .. versionchanged:: 0.3
+           With ``filter_by`` not given either, cleanlab's default rule applies.
 
     filter_by : {"prune_by_noise_rate", "prune_by_class", "both", "confident_learning", \
             "predicted_neq_given", "low_normalized_margin", "low_self_confidence"}, \
@@ -80,8 +89,8 @@ def find_label_issues(
         One of cleanlab's rules, computed as cleanlab 2.9 computes it (its confident joint
         conventions, its final step that keeps rows whose given label is the most probable
         class, and its ``min_examples_per_class`` semantics). Cannot be combined with
-        ``method`` or ``in_sample_proba``. cleanlab's own default is
-        ``"prune_by_noise_rate"``.
+        ``method`` or ``in_sample_proba``. None means cleanlab's own default,
+        ``"prune_by_noise_rate"``, unless ``method`` is given.
 
         .. versionadded:: 0.2
 
@@ -195,13 +204,16 @@ def find_label_issues(
     >>> from sklearn_lip.cleaning import find_label_issues
     >>> labels = np.array([0, 0, 0, 1, 1])
     >>> proba = np.array([[.9, .1], [.8, .2], [.2, .8], [.3, .7], [.1, .9]])
-    >>> find_label_issues(labels, proba, min_per_class=1)
+    >>> find_label_issues(labels, proba)  # cleanlab's call and rule
     array([False, False,  True, False, False])
 
-    The same call in cleanlab's words, returning row indices worst first:
+    This package's rule, and cleanlab's arguments for row indices worst first:
 
-    >>> find_label_issues(labels=labels, pred_probs=proba, filter_by="prune_by_noise_rate",
-    ...                   return_indices_ranked_by="self_confidence")
+    >>> find_label_issues(labels, proba, method="class_margin", min_per_class=1)
+    array([False, False,  True, False, False])
+    >>> find_label_issues(
+    ...     labels=labels, pred_probs=proba, return_indices_ranked_by="self_confidence"
+    ... )
     array([2])
     """
     pred_proba = check_pred_proba(pred_proba, pred_probs)
@@ -218,6 +230,8 @@ def find_label_issues(
             f"return_indices_ranked_by must be None or one of {RANKINGS}; got "
             f"{return_indices_ranked_by!r}."
         )
+    if method is None and filter_by is None:
+        filter_by = "prune_by_noise_rate"  # cleanlab's default: its calls run unchanged
     if filter_by is None:
         if confident_joint is not None:
             raise ValueError(
@@ -227,7 +241,7 @@ def find_label_issues(
         issues, ranking_proba, labels = flag_label_issues(
             labels,
             pred_proba,
-            "class_margin" if method is None else method,
+            method,
             5 if min_per_class is None else min_per_class,
             in_sample_proba,
             in_sample_weight,
@@ -243,8 +257,9 @@ def find_label_issues(
             )
         if in_sample_proba is not None:
             raise ValueError(
-                "in_sample_proba is used by this package's rules (method=...); cleanlab's "
-                "filter_by rules use pred_probs alone."
+                "in_sample_proba is used by this package's rules (method=..., e.g. "
+                "method='class_margin'); cleanlab's filter_by rules, the default, use "
+                "pred_probs alone."
             )
         labels, ranking_proba = check_labels_proba(labels, pred_proba)
         issues = cleanlab_label_issues(
