@@ -264,6 +264,45 @@ def test_user_module_with_a_named_head(four_class_task):
         LIPClassifier(module=dict, **FIXED).fit(X, y)
 
 
+class OwnSizes(torch.nn.Module):
+    """A skorch-style user module: it names its sizes its own way, and knows no n_features."""
+
+    def __init__(self, in_dim, hidden=16, out=4):
+        super().__init__()
+        self.body = torch.nn.Sequential(torch.nn.Linear(in_dim, hidden), torch.nn.ReLU())
+        self.head = torch.nn.Linear(hidden, out)
+
+    def forward(self, X):
+        return self.head(self.body(X))
+
+
+class LazyInput(torch.nn.Module):
+    """A module that learns the number of features from the first batch, and names n_classes."""
+
+    def __init__(self, n_classes, hidden=16):
+        super().__init__()
+        self.body = torch.nn.Sequential(torch.nn.LazyLinear(hidden), torch.nn.ReLU())
+        self.head = torch.nn.Linear(hidden, n_classes)
+
+    def forward(self, X):
+        return self.head(self.body(X))
+
+
+def test_a_user_module_receives_only_the_sizes_it_names(four_class_task):
+    X, y = four_class_task
+    clf = LIPClassifier(module=OwnSizes, module__in_dim=X.shape[1], module__hidden=8, **FIXED)
+    assert clf.fit(X, y).coef_.shape == (4, 8)
+    lazy = LIPClassifier(module=LazyInput, **FIXED).fit(X, y)
+    assert lazy.coef_.shape == (4, 16)
+    with pytest.raises(ValueError, match=r"module__n_classes=3, but the data has n_classes=4"):
+        LIPClassifier(module=Tower, module__n_classes=3, head="classifier.2", **FIXED).fit(X, y)
+    # both fail before any training (the module is built once to check it)
+    with pytest.raises(ValueError, match="must be an nn.Linear layer with 4 outputs"):
+        LIPClassifier(module=OwnSizes, module__in_dim=X.shape[1], module__out=3, **FIXED).fit(X, y)
+    with pytest.raises(ValueError, match=r"could not build the module OwnSizes .*\[\]: .*in_dim"):
+        LIPClassifier(module=OwnSizes, **FIXED).fit(X, y)
+
+
 # --- noise-robust training by default -----------------------------------------------------------
 
 

@@ -53,10 +53,17 @@ class LIPClassifier(ClassifierMixin, BaseEstimator):
         - ``"mlp"``: fully connected ReLU layers of ``hidden_units`` (the body) followed by a
           linear head.
         - ``"linear"``: the head alone, a multinomial logistic regression.
-        - a ``torch.nn.Module`` class (not an instance), built as
-          ``module(n_features=..., n_classes=..., **module__params)`` from the
-          ``module__<name>`` parameters. Its ``forward`` must return the output of the
-          ``nn.Linear`` layer named by ``head``.
+        - a ``torch.nn.Module`` class (not an instance), built from its ``module__<name>``
+          parameters as in skorch, plus ``n_features=`` and ``n_classes=`` (the data's) for
+          those of the two that its ``__init__`` names. A module that names neither takes
+          its sizes from its own parameters (e.g. ``module__in_dim=X.shape[1]``) or learns
+          the input size from the first batch (``torch.nn.LazyLinear``). Its ``forward``
+          must return the output of the ``nn.Linear`` layer named by ``head``; the module
+          is built once before any training to check that.
+
+          .. versionchanged:: 0.3
+             ``n_features`` and ``n_classes`` only where ``__init__`` names them; they were
+             always passed.
     hidden_units : int or tuple of int, default=(256, 256)
         Widths of the hidden layers of ``module="mlp"``.
     head : str, default="head"
@@ -489,7 +496,7 @@ class LIPClassifier(ClassifierMixin, BaseEstimator):
             self.stop_reason_ = training.stop_reason
             self.validation_indices_ = training.held_out
             self.validation_curve_ = training.curve
-            layer = head_layer(self.net_, self.head, n_classes)
+            layer = head_layer(self.net_.module_, self.head, n_classes)
             W = head_weights(layer)
             self.lap_ = DEFAULT_LAP["network"] if self.lap == "auto" else self.lap
             Y = candidates if partial else label_targets(labels, n_classes, "log", self.lap_)
@@ -558,6 +565,7 @@ class LIPClassifier(ClassifierMixin, BaseEstimator):
             criterion is ForwardCorrectedCrossEntropy and "transition_matrix" not in params
         )
         trainer.check_callbacks(estimates_transition)
+        trainer.check_module(X.shape[1], n_classes, self.head, net_seed)
         if criterion is ForwardCorrectedCrossEntropy:
             if estimates_transition:
                 ce_task = Task(
@@ -575,7 +583,7 @@ class LIPClassifier(ClassifierMixin, BaseEstimator):
     def _logits(self, X):
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=np.float32)
-        layer = head_layer(self.net_, self.head, len(self.classes_))
+        layer = head_layer(self.net_.module_, self.head, len(self.classes_))
         features = head_inputs(self.net_, layer, X).astype(np.float64)
         return features @ self.coef_.T + self.intercept_
 

@@ -12,13 +12,13 @@ from ._net import own_torch_rng
 __all__ = ["head_inputs", "head_layer", "head_weights"]
 
 
-def head_layer(net, head, n_classes):
+def head_layer(module, head, n_classes):
     """The module's head: an ``nn.Linear`` producing ``n_classes`` outputs."""
     try:
-        layer = net.module_.get_submodule(head)
+        layer = module.get_submodule(head)
     except AttributeError as exc:
         raise ValueError(
-            f"The module {type(net.module_).__name__} has no submodule head={head!r}; name its "
+            f"The module {type(module).__name__} has no submodule head={head!r}; name its "
             "last nn.Linear layer with the head parameter."
         ) from exc
     if not isinstance(layer, nn.Linear) or layer.out_features != n_classes:

@@ -3,6 +3,7 @@
 # Authors: sklearn-lip developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+import inspect
 from numbers import Integral
 
 from torch import nn
@@ -43,7 +44,7 @@ def module_and_params(module, hidden_units, params, n_features, n_classes):
         The ``module__<name>`` parameters given by the user (only for a module class).
     n_features, n_classes : int
         The sizes of the task, passed to the module as ``module__n_features`` and
-        ``module__n_classes``.
+        ``module__n_classes`` where its ``__init__`` takes them by these names.
 
     Returns
     -------
@@ -64,13 +65,34 @@ def module_and_params(module, hidden_units, params, n_features, n_classes):
             hidden = (hidden_units,) if isinstance(hidden_units, Integral) else tuple(hidden_units)
             if not all(isinstance(h, Integral) and h >= 1 for h in hidden):
                 raise ValueError(f"hidden_units must be positive integers; got {hidden_units!r}.")
-        params = {"module__hidden_units": hidden}
-        module_class = _MLP
-    elif issubclass(module, nn.Module):
-        module_class = module
-    else:
+        return _MLP, {
+            "module__hidden_units": hidden,
+            "module__n_features": n_features,
+            "module__n_classes": n_classes,
+        }
+    if not (isinstance(module, type) and issubclass(module, nn.Module)):
         raise ValueError(
             f"module must be 'mlp', 'linear' or a torch.nn.Module subclass; got {module!r}."
         )
-    sizes = {"module__n_features": n_features, "module__n_classes": n_classes}
-    return module_class, {**params, **sizes}
+    return module, {**params, **_sizes_it_takes(module, params, n_features, n_classes)}
+
+
+def _sizes_it_takes(module, params, n_features, n_classes):
+    """``module__n_features`` / ``module__n_classes`` for the ones its ``__init__`` names.
+
+    A module that names neither gets only the user's ``module__*`` arguments, as in skorch. A
+    size the user also passed must agree with the data.
+    """
+    named = inspect.signature(module.__init__).parameters
+    sizes = {}
+    for name, value in (("n_features", n_features), ("n_classes", n_classes)):
+        if name not in named:
+            continue
+        given = params.get(f"module__{name}", value)
+        if given != value:
+            raise ValueError(
+                f"module__{name}={given!r}, but the data has {name}={value}; leave it out "
+                f"and {module.__name__} receives {name}={value}."
+            )
+        sizes[f"module__{name}"] = value
+    return sizes

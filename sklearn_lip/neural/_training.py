@@ -257,6 +257,27 @@ class Trainer:
                 "them."
             )
 
+    def check_module(self, n_features, n_classes, head, seed):
+        """Fail before any training if the module cannot be built or lacks its ``head``.
+
+        The module is built once, as skorch will build it, under its own seed (torch's
+        global random state is restored afterwards) and then discarded.
+        """
+        module, params = module_and_params(
+            self.module, self.hidden_units, self.module_params, n_features, n_classes
+        )
+        arguments = {name.removeprefix("module__"): value for name, value in params.items()}
+        with own_torch_rng(seed):
+            try:
+                built = module(**arguments)
+            except TypeError as exc:
+                raise ValueError(
+                    f"LIPClassifier could not build the module {module.__name__} with the "
+                    f"arguments {sorted(arguments)}: {exc}. It receives its module__* "
+                    "parameters, and n_features and n_classes where its __init__ names them."
+                ) from exc
+        head_layer(built, head, n_classes)
+
     def _stop_if_interrupted(self, description):
         """Raise ``KeyboardInterrupt`` after a Ctrl-C that skorch turned into a quiet stop."""
         if self.interrupted.is_set():
@@ -549,7 +570,7 @@ class Trainer:
             description = f"k validation network: {len(train)} rows, {len(held_out)} held out"
             validations = [(self.train(task, train, description), train, held_out)]
         for net, train, held_out in validations:
-            layer = head_layer(net, head, task.n_classes)
+            layer = head_layer(net.module_, head, task.n_classes)
             X_val, Y_val = head_inputs(net, layer, task.X[held_out]), Y[held_out]
             if net is training.net:
                 yield Fold(W=None, X_train=None, Y_train=None, X_val=X_val, Y_val=Y_val)
