@@ -1,6 +1,6 @@
 """The one base of the classifiers that wrap another classifier.
 
-:class:`~sklearn_lip.LIPMetaClassifier`, :class:`~sklearn_lip.CleanLabelClassifier` and
+:class:`~sklearn_lip.LIPMetaClassifier`, :class:`~sklearn_lip.cleaning.CleanLabelClassifier` and
 :class:`~sklearn_lip.NoisyLabelClassifier` each fit a clone of ``estimator`` as ``estimator_``.
 What they share lives here once: the default estimator, delegation of the prediction methods
 (present only when the wrapped estimator has them), metadata routing, tag forwarding, and the

@@ -257,8 +257,8 @@ class LIPClassifier(ClassifierMixin, BaseEstimator):
     See Also
     --------
     LIPMetaClassifier : LIP for any fitted linear classifier.
-    sklearn_lip.CleanLabelClassifier : Removes likely wrong labels before fitting; wraps this
-        classifier too.
+    sklearn_lip.cleaning.CleanLabelClassifier : Removes likely wrong labels before fitting;
+        wraps this classifier too.
     sklearn_lip.noise.PartialLabelNoise : Makes candidate matrices that ``fit`` accepts.
 
     Notes
