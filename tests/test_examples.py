@@ -249,8 +249,8 @@ def test_docs_build_without_warnings(tmp_path):
         assert "Gallery examples" in page and "sphx-glr-thumbcontainer" in page, name
     # the landing page links the user guide's advice and the release history
     index = (tmp_path / "index.html").read_text()
-    assert 'href="user_guide.html#so-what-to-use"' in index
-    assert 'id="so-what-to-use"' in (tmp_path / "user_guide.html").read_text()
+    assert 'href="user_guide.html#what-to-use"' in index
+    assert 'id="what-to-use"' in (tmp_path / "user_guide.html").read_text()
     assert 'href="whats_new.html"' in index and sklearn_lip_version() in index
     whats_new = (tmp_path / "whats_new.html").read_text()
     assert all(f"Version {number}" in whats_new for number in ("0.1", "0.2", "0.3"))

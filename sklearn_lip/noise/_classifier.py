@@ -43,7 +43,9 @@ class NoisyLabelClassifier(BaseWrappingClassifier):
         Seeds the noise when it has no seed of its own (the default noise, or a noise whose
         ``random_state`` is None); a noise's own ``random_state`` (``noise__random_state``)
         takes precedence. With both None, every fit draws new noise from NumPy's global
-        generator. Set an int for reproducible fits.
+        generator. Set an int for reproducible fits. As for scikit-learn's randomized
+        estimators, the ``non_deterministic`` tag stays False: it means "random even for a
+        fixed ``random_state``", which this estimator is not (unless its parts are).
 
         .. versionadded:: 0.2
 
