@@ -4,6 +4,7 @@ Run from the repository root::
 
     python -m benchmarks.bench_scale --quick   # n = 200k (about two minutes)
     python -m benchmarks.bench_scale           # n = 200k, 1M and 10M
+    python -m benchmarks.bench_scale --labels [--quick]   # the label-issue section only
 
 Data: ``q = 100`` features (uniform on [0, 1)), ``l = 20`` classes as 1-D integer labels, a
 random ``W`` of shape (q + 1, l) with its bias as last row, ``k = 10``. Every block of 100,000
@@ -45,10 +46,26 @@ start is in the notes). ``X passes`` counts the X blocks generated during a run 
 ``dask-threads`` divided by the number of blocks. BLAS is limited to 1 thread everywhere (Dask's
 worker processes set this themselves). Results go to
 ``benchmarks/results/scale_{quick,full}.{md,csv}``.
+
+Label issues (``--labels``, written to ``scale_labels_{quick,full}.{md,csv}``): ``pred_probs``
+of ``n = 800k`` rows (``--quick``: 100k) x 12 classes, float64, 20% of the labels flipped, in
+blocks of 50,000 rows (10,000), each drawn from its own generator. ``find_label_issues`` with
+cleanlab's default rule and with ``filter_by="low_self_confidence",
+return_indices_ranked_by="self_confidence"``, on the array in memory, on a memmap and on a
+Dask array generated block by block (threaded scheduler, 2 threads), against
+``cleanlab.filter.find_label_issues`` (in memory, ``n_jobs=1``) and
+``cleanlab.experimental.label_issues_batched.find_label_issues_batched`` (on the memmap,
+``batch_size`` = the block size, ``n_jobs=1``; it approximates the second rule). Time is the
+median over repeats, memory the ``tracemalloc`` peak of one more run as a ratio to the bytes of
+``pred_probs``; ``identical`` compares the rows (the mask, or the ranked indices) with ours in
+memory. One more row times ``lip_refine`` on a CSR ``X`` (200k x 2000, density 1%, 20 classes,
+``k=5``; ``--quick``: 20k rows) with one-hot 2-D ``Y`` and with 1-D labels, as a ratio to one
+product ``X @ W`` (measurement only).
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
 
+import functools
 import os
 import shutil
 import tempfile
@@ -67,6 +84,7 @@ from sklearn.utils import gen_batches
 
 from sklearn_lip import lip_refine
 from sklearn_lip._lip import LAPStatistics  # counts the log mode's objective evaluations
+from sklearn_lip.cleaning import find_label_issues
 
 from ._common import (
     Report,
@@ -318,6 +336,159 @@ def summary_table(frame):
     return pd.DataFrame(rows)
 
 
+LABEL_CLASSES, LABEL_NOISE = 12, 0.2
+LABEL_RULES = {
+    "default (prune_by_noise_rate)": {},
+    "low_self_confidence, ranked": {
+        "filter_by": "low_self_confidence",
+        "return_indices_ranked_by": "self_confidence",
+    },
+}
+
+
+def _proba_block(index, n_rows):
+    """Predicted probabilities of one block and its given labels (20% of them flipped)."""
+    rng = np.random.default_rng([SEED, 4, index])
+    truth = rng.integers(0, LABEL_CLASSES, n_rows)
+    logits = rng.normal(size=(n_rows, LABEL_CLASSES)) * 1.5
+    logits[np.arange(n_rows), truth] += 3
+    proba = np.exp(logits)
+    proba /= proba.sum(axis=1, keepdims=True)
+    flip = rng.random(n_rows) < LABEL_NOISE
+    labels = np.where(flip, rng.integers(0, LABEL_CLASSES, n_rows), truth)
+    return proba, labels
+
+
+def label_data(n, chunk, folder):
+    """The same probabilities in memory, as a memmap and as a Dask array; the labels."""
+    rows = list(gen_batches(n, chunk))
+    parts = [_proba_block(index, s.stop - s.start) for index, s in enumerate(rows)]
+    proba = np.concatenate([part for part, _ in parts])
+    labels = np.concatenate([part for _, part in parts])
+    path = Path(folder) / "pred_probs.npy"
+    np.save(path, proba)
+    sizes = tuple(s.stop - s.start for s in rows)
+    dask_proba = da.map_blocks(
+        lambda block_info=None: _proba_block(
+            block_info[None]["chunk-location"][0], block_info[None]["chunk-shape"][0]
+        )[0],
+        chunks=(sizes, (LABEL_CLASSES,)),
+        dtype=np.float64,
+    )
+    return proba, np.load(path, mmap_mode="r"), dask_proba, labels
+
+
+def label_issue_rows(n, chunk, repeats, folder):
+    """Time, memory and identity of every engine on both rules."""
+    from cleanlab.experimental.label_issues_batched import find_label_issues_batched
+    from cleanlab.filter import find_label_issues as cleanlab_find_label_issues
+
+    proba, memmap, dask_proba, labels = label_data(n, chunk, folder)
+    engines = {
+        "sklearn-lip, in memory": lambda kw: find_label_issues(labels, proba, **kw),
+        "sklearn-lip, memmap": lambda kw: find_label_issues(labels, memmap, **kw),
+        "sklearn-lip, Dask": lambda kw: find_label_issues(labels, dask_proba, **kw),
+        "cleanlab find_label_issues": lambda kw: cleanlab_find_label_issues(
+            labels, proba, n_jobs=1, **kw
+        ),
+    }
+    rows = []
+    with dask.config.set(scheduler="threads", num_workers=2), single_threaded(UserWarning):
+        for rule, kwargs in LABEL_RULES.items():
+            calls = {name: functools.partial(run, kwargs) for name, run in engines.items()}
+            if "filter_by" in kwargs:
+                calls["cleanlab find_label_issues_batched"] = functools.partial(
+                    find_label_issues_batched,
+                    labels,
+                    memmap,
+                    batch_size=chunk,
+                    n_jobs=1,
+                    verbose=False,
+                )
+            reference = None
+            for name, call in calls.items():
+                times = []
+                for _ in range(repeats):
+                    seconds, result = timed(call)
+                    times.append(seconds)
+                reference = result if reference is None else reference
+                rows.append(
+                    {
+                        "rule": rule,
+                        "engine": name,
+                        "n": n,
+                        "seconds": float(np.median(times)),
+                        "memory / pred_probs": traced_peak_mb(call) * 2**20 / proba.nbytes,
+                        "identical": bool(np.array_equal(result, reference)),
+                        "rows flagged": int(result.sum() if result.dtype == bool else result.size),
+                    }
+                )
+                print(rows[-1], flush=True)
+    return rows
+
+
+def lip_refine_sparse_rows(n, repeats):
+    """``lip_refine`` on CSR ``X`` with 2-D one-hot ``Y`` and with 1-D labels, over ``X @ W``."""
+    n_features, n_classes, k = 2000, 20, 5
+    X = sparse.random(
+        n, n_features, density=0.01, format="csr", random_state=np.random.default_rng(SEED)
+    )
+    y = np.random.default_rng([SEED, 5]).integers(0, n_classes, n)
+    Y = np.eye(n_classes)[y]
+    W = np.random.default_rng([SEED, 6]).normal(size=(n_features + 1, n_classes))
+    ops = {
+        "X @ W": lambda: X @ W[:-1],
+        "lip_refine, 2-D one-hot Y": lambda: lip_refine(W, X, Y, k, fit_intercept=True),
+        "lip_refine, 1-D labels": lambda: lip_refine(W, X, y, k, fit_intercept=True),
+    }
+    with single_threaded():
+        summary, _, _ = interleaved_times(ops, repeats)
+    return [
+        {"operation": name, "n": n, "seconds": seconds, "ratio to X @ W": ratio}
+        for name, (seconds, ratio) in summary.items()
+    ]
+
+
+def labels_main(mode):
+    """The label-issue section: ``scale_labels_{mode}.{md,csv}``."""
+    quick = mode == "quick"
+    n, chunk, repeats = (100_000, 10_000, 3) if quick else (800_000, 50_000, 3)
+    n_sparse = 20_000 if quick else 200_000
+    report = Report(
+        f"Label issues at scale ({mode})",
+        {
+            "data": f"pred_probs {n} x {LABEL_CLASSES} float64, {LABEL_NOISE:.0%} of labels "
+            f"flipped, blocks of {chunk} rows (one generator per block), labels in memory",
+            "repeats": f"{repeats}; seconds are medians, memory the tracemalloc peak of one "
+            "more run over the bytes of pred_probs",
+            "threads": "Dask threaded scheduler, 2 threads; BLAS 1 thread",
+            "load average at start": " ".join(f"{v:.1f}" for v in os.getloadavg()),
+        },
+        packages=("dask", "cleanlab"),
+    )
+    folder = tempfile.mkdtemp(prefix="bench_scale_labels_")
+    try:
+        frame = pd.DataFrame(label_issue_rows(n, chunk, repeats, folder))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    sparse_frame = pd.DataFrame(lip_refine_sparse_rows(n_sparse, repeats))
+    report.settings["load average at end"] = " ".join(f"{v:.1f}" for v in os.getloadavg())
+    table = markdown_table(frame, float_format="{:.3g}")
+    sparse_table = (
+        f"lip_refine on CSR X ({n_sparse} x 2000, density 1%, 20 classes, k=5, "
+        "fit_intercept=True), median over repeats of the ratio to the same repeat's "
+        "X @ W:\n\n" + markdown_table(sparse_frame, float_format="{:.3g}")
+    )
+    notes = [
+        sparse_table,
+        "identical: the same rows (mask, or ranked indices) as sklearn-lip in memory; "
+        "find_label_issues_batched approximates the rule and ranks by its own scores.",
+    ]
+    frame = pd.concat([frame, sparse_frame.assign(rule="lip_refine CSR")], ignore_index=True)
+    report.write(f"scale_labels_{mode}", frame, table, notes)
+    return 0
+
+
 def main(argv=None):
     """Run the scale benchmark in the mode of ``argv``; write its results; return 0."""
     args = parse_args(
@@ -325,7 +496,10 @@ def main(argv=None):
         __doc__,
         {"quick": "n = 200k only", "full": "the full grid (the default)"},
         default="full",
+        flags={"labels": "only the label-issue section (scale_labels_*)"},
     )
+    if args.labels:
+        return labels_main(args.mode)
     sizes = [200_000] if args.mode == "quick" else [200_000, 1_000_000, 10_000_000]
     repeats = {200_000: 9, 1_000_000: 5, 10_000_000: 3}
     W = np.random.default_rng([SEED, 3]).normal(size=(N_FEATURES + 1, N_CLASSES))

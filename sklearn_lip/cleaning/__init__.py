@@ -18,7 +18,9 @@ The functions take ``labels`` as integer indices ``0..K-1`` into the columns of 
 flags the issues and refits its estimator on the rows that are kept.
 
 One module per step, imports running down this list: ``_checks`` (the input checks and
-tolerances shared by the rules, :class:`MinPerClassWarning`), ``_confident``
+tolerances shared by the rules, :class:`MinPerClassWarning`, and ``RowBlocks``, which reads
+the probabilities a block of rows at a time: NumPy arrays and memory maps 65,536 rows at a
+time, Dask arrays by their chunks), ``_confident``
 (:func:`confident_joint`, :func:`estimate_noise_matrix`), ``_rank``
 (:func:`label_quality_scores` and the scores behind it), ``_rules`` (this package's rules,
 ``method=``), ``_cleanlab`` (cleanlab's seven ``filter_by`` rules, kept exact), ``_filter``

@@ -17,14 +17,16 @@ import numpy as np
 from ._checks import (
     CLEANLAB_TOL,
     MinPerClassWarning,
+    RowBlocks,
     check_frac_noise,
     check_min_per_class,
     check_num_to_remove,
     name_classes,
 )
-from ._rank import quality
+from ._confident import self_confidence
+from ._rank import block_quality
 
-__all__ = ["cleanlab_label_issues"]
+__all__ = ["cleanlab_issues", "cleanlab_label_issues"]
 
 #: cleanlab's ``filter_by`` rules, each reproduced exactly by :func:`find_label_issues`.
 _CLEANLAB_FILTERS = (
@@ -56,35 +58,72 @@ def _round_rows(matrix):
     return np.apply_along_axis(_round_preserving_sum, 1, matrix)
 
 
-def _cleanlab_joint(labels, proba):
-    """Compute cleanlab's calibrated confident joint and the rows counted off its diagonal.
+def _cleanlab_block(block, thresholds):
+    """One block's part of :func:`_cleanlab_joint`, and cleanlab's ``keep`` mask of its rows.
+
+    Returns the block's (confident, given) counts, its rows counted off the diagonal, and
+    whether each row's given label is its most probable class up to cleanlab's tolerance
+    (count._reduce_issues keeps those rows).
+    """
+    labels, proba = block.labels, block.proba
+    above = proba >= thresholds - CLEANLAB_TOL
+    n_above = above.sum(axis=1)
+    guess = np.where(n_above > 1, proba.argmax(axis=1), above.argmax(axis=1))
+    counted = n_above > 0
+    joint = np.zeros((thresholds.size, thresholds.size), dtype=np.int64)
+    np.add.at(joint, (guess[counted], labels[counted]), 1)
+    return joint, counted & (guess != labels), _keep(block)
+
+
+def _keep(block):
+    """Whether the given label is the argmax once raised by cleanlab's tolerance (``keep``).
+
+    Computed without copying the block. ``argmax`` picks the first maximum: the columns
+    before the label must stay below the raised entry, those after it must not exceed it.
+    """
+    labels, proba = block.labels, block.proba
+    raised = proba[np.arange(labels.size), labels] + CLEANLAB_TOL  # cleanlab's in-place +=
+    before = np.arange(proba.shape[1]) < labels[:, None]
+    return np.where(before, proba < raised[:, None], proba <= raised[:, None]).all(axis=1)
+
+
+def _predicted_neq_given(block):
+    return ((block.proba.argmax(axis=1) != block.labels) & ~_keep(block),)
+
+
+def _cleanlab_joint(blocks):
+    """Compute cleanlab's calibrated confident joint, the rows off its diagonal and ``keep``.
+
+    Two passes: the thresholds, means of the given label's probability, are taken on the same
+    1-D arrays as in memory (``proba[labels == k, k]``, gathered in row order), so they are
+    equal to the last bit whatever the blocks; the counts are integers.
 
     The conventions that differ from :func:`confident_joint`: a tolerance of 1e-6 on the
     thresholds (1e-12 here), a row above several thresholds goes to its overall most probable
     class (here: the most probable of those it reaches), every diagonal entry is at least 1,
     and the calibrated counts are rounded to integers keeping the row totals.
     """
-    n_classes = proba.shape[1]
-    counts = np.bincount(labels, minlength=n_classes)
+    labels, counts, n_classes = blocks.labels, blocks.counts, blocks.n_classes
+    given = self_confidence(blocks)
     thresholds = np.array(
-        [proba[labels == k, k].mean() if counts[k] else 2.0 for k in range(n_classes)]
+        [given[labels == k].mean() if counts[k] else 2.0 for k in range(n_classes)]
     )
+    del given  # n floats: the passes below need only the thresholds
     thresholds = np.maximum(thresholds, 2 * CLEANLAB_TOL)
-    above = proba >= thresholds - CLEANLAB_TOL
-    n_above = above.sum(axis=1)
-    guess = np.where(n_above > 1, proba.argmax(axis=1), above.argmax(axis=1))
-    counted = n_above > 0
+    joint = np.zeros((n_classes, n_classes), dtype=np.int64)
+    off_diagonal = np.empty(blocks.n_samples, dtype=bool)
+    keep = np.empty(blocks.n_samples, dtype=bool)
+    for rows, (part, off, kept) in blocks.map(_cleanlab_block, thresholds):
+        joint += part
+        off_diagonal[rows], keep[rows] = off, kept
     # cleanlab counts (confident, given) pairs and transposes the result, and calibrates in
     # expressions with more transposes: the same memory order here makes the total below
     # sum in the same order, since one bit of difference there can flip a rounding tie
-    joint = np.zeros((n_classes, n_classes), dtype=np.int64)
-    np.add.at(joint, (guess[counted], labels[counted]), 1)
     joint = joint.T
-    off_diagonal = np.flatnonzero(counted & (guess != labels))
     np.fill_diagonal(joint, np.maximum(np.diag(joint), 1))
     calibrated = (joint.T / np.maximum(joint.sum(axis=1), 1e-100) * counts).T
     calibrated = calibrated / max(np.sum(calibrated), 1e-100) * counts.sum()
-    return _round_rows(calibrated), off_diagonal
+    return _round_rows(calibrated), off_diagonal, keep
 
 
 def _cleanlab_prune_counts(joint, counts, min_examples, frac_noise, num_to_remove):
@@ -129,12 +168,27 @@ def _given_joint(confident_joint, n_classes):
 def cleanlab_label_issues(
     labels, proba, filter_by, frac_noise, num_to_remove, min_examples, confident_joint=None
 ):
+    """:func:`cleanlab_issues` on arrays: cleanlab's ``find_label_issues``; a boolean mask."""
+    return cleanlab_issues(
+        RowBlocks(labels, proba),
+        filter_by,
+        frac_noise,
+        num_to_remove,
+        min_examples,
+        confident_joint,
+    )
+
+
+def cleanlab_issues(
+    blocks, filter_by, frac_noise, num_to_remove, min_examples, confident_joint=None
+):
     """Run cleanlab's ``find_label_issues(labels, pred_probs, filter_by=...)``; a boolean mask.
 
-    As in cleanlab, a given ``confident_joint`` replaces the estimated one in the
-    ``"prune_by_*"`` rules and ``"both"``; ``"confident_learning"`` re-estimates it (with a
-    warning) and the other rules do not use one. ``frac_noise`` with a rule that does not use
-    it is ignored with a warning, as cleanlab does.
+    ``blocks`` is a :class:`RowBlocks`: every step is a pass over its blocks, and the rows do
+    not depend on the blocks. As in cleanlab, a given ``confident_joint`` replaces the
+    estimated one in the ``"prune_by_*"`` rules and ``"both"``; ``"confident_learning"``
+    re-estimates it (with a warning) and the other rules do not use one. ``frac_noise`` with a
+    rule that does not use it is ignored with a warning, as cleanlab does.
     """
     if filter_by not in _CLEANLAB_FILTERS:
         raise ValueError(
@@ -156,9 +210,8 @@ def cleanlab_label_issues(
             UserWarning,
             stacklevel=3,
         )
-    n_samples, n_classes = proba.shape
     if confident_joint is not None:
-        confident_joint = _given_joint(confident_joint, n_classes)
+        confident_joint = _given_joint(confident_joint, blocks.n_classes)
         if filter_by == "confident_learning":
             warnings.warn(
                 "The given confident_joint is ignored with filter_by='confident_learning', "
@@ -166,28 +219,25 @@ def cleanlab_label_issues(
                 UserWarning,
                 stacklevel=3,
             )
-    counts = np.bincount(labels, minlength=n_classes)
+    counts = blocks.counts
     if num_to_remove is not None:
         num_to_remove = check_num_to_remove(num_to_remove, counts)
-    # cleanlab's last step (count._reduce_issues): keep rows whose given label is the most
-    # probable class, up to its tolerance; not applied to the low_* rules
-    bumped = proba.copy()
-    bumped[np.arange(n_samples), labels] += CLEANLAB_TOL
-    keep = bumped.argmax(axis=1) == labels
     if filter_by == "predicted_neq_given":
-        return (proba.argmax(axis=1) != labels) & ~keep
-    joint, off_diagonal = _cleanlab_joint(labels, proba)
+        return blocks.concat(_predicted_neq_given)[0]
+    # keep: cleanlab's last step (count._reduce_issues), rows whose given label is the most
+    # probable class up to its tolerance; not applied to the low_* rules
+    joint, off_diagonal, keep = _cleanlab_joint(blocks)
     if filter_by == "confident_learning":
-        issues = _mask(n_samples, off_diagonal)
+        issues = off_diagonal
     elif not pruning:  # low_self_confidence, low_normalized_margin
-        n_issues = int(np.sum(~keep[off_diagonal]))
-        scores = quality(labels, proba, filter_by.removeprefix("low_"))
-        return _mask(n_samples, np.argsort(scores)[:n_issues])
+        n_issues = int(np.sum(off_diagonal & ~keep))
+        (scores,) = blocks.concat(block_quality, filter_by.removeprefix("low_"))
+        return _mask(blocks.n_samples, np.argsort(scores)[:n_issues])
     else:
         if confident_joint is not None:
             joint = confident_joint
         prune = _cleanlab_prune_counts(joint, counts, min_examples, frac_noise, num_to_remove)
-        issues = _cleanlab_prune(labels, proba, prune, counts, filter_by, min_examples)
+        issues = _cleanlab_prune(blocks, prune, filter_by, min_examples)
     return issues & ~keep
 
 
@@ -197,19 +247,50 @@ def _mask(n_samples, rows):
     return mask
 
 
-def _cleanlab_prune(labels, proba, prune, counts, filter_by, min_examples):
-    """Run cleanlab's ``_prune_by_class`` / ``_prune_by_count`` over every class, or "both"."""
+def _class_columns(block, wanted):
+    """For each ``(k, columns)`` of ``wanted``: the block's rows labelled ``k``, those columns."""
+    return tuple(block.proba[block.labels == k][:, columns] for k, columns in wanted)
+
+
+def _groups(wanted, counts, budget):
+    """Split ``wanted`` into passes that each gather at most about ``budget`` numbers."""
+    group, size = [], 0
+    for k, columns in wanted:
+        if group and size + counts[k] * len(columns) > budget:
+            yield group
+            group, size = [], 0
+        group.append((k, columns))
+        size += counts[k] * len(columns)
+    if group:
+        yield group
+
+
+def _cleanlab_prune(blocks, prune, filter_by, min_examples):
+    """Run cleanlab's ``_prune_by_class`` / ``_prune_by_count`` over every class, or "both".
+
+    Each class's rows are gathered with only the columns the rule reads (its own, then those
+    of the classes it is pruned to), in row order, so the sorts below run on the same arrays
+    as in memory; a pass gathers several classes, at most ``n_samples`` numbers in all.
+    """
+    labels, counts = blocks.labels, blocks.counts
     by_class = np.zeros(labels.size, dtype=bool)
     by_rate = np.zeros(labels.size, dtype=bool)
+    wanted = []
     for k in np.flatnonzero(counts > min_examples):
-        rows = np.flatnonzero(labels == k)
-        class_proba = proba[rows]
-        n_issues = counts[k] - prune[k, k]
-        if n_issues >= 1:
-            by_class[rows[np.argsort(class_proba[:, k])[:n_issues]]] = True
-        for j in np.flatnonzero(prune[:, k] > 0):
-            if j != k:
-                margin = class_proba[:, j] - class_proba[:, k]
+        others = [j for j in np.flatnonzero(prune[:, k] > 0) if j != k]
+        if filter_by == "prune_by_class":
+            others = []
+        if others or (filter_by != "prune_by_noise_rate" and counts[k] > prune[k, k]):
+            wanted.append((k, [k, *others]))
+    for group in _groups(wanted, counts, blocks.n_samples):
+        gathered = blocks.concat(_class_columns, group, sizes=[counts[k] for k, _ in group])
+        for (k, columns), class_proba in zip(group, gathered, strict=True):
+            rows = np.flatnonzero(labels == k)
+            n_issues = counts[k] - prune[k, k]
+            if n_issues >= 1 and filter_by != "prune_by_noise_rate":
+                by_class[rows[np.argsort(class_proba[:, 0])[:n_issues]]] = True
+            for index, j in enumerate(columns[1:], start=1):
+                margin = class_proba[:, index] - class_proba[:, 0]
                 by_rate[rows[np.argsort(-margin)[: prune[j, k]]]] = True
     small = np.flatnonzero((counts <= min_examples) & (counts > 0))
     if small.size:

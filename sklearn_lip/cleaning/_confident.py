@@ -5,39 +5,63 @@
 
 import numpy as np
 
-from ._checks import check_labels_proba, check_pred_proba
+from ._checks import RowBlocks, check_pred_proba
 
-__all__ = ["confident_classes", "confident_joint", "count_joint", "estimate_noise_matrix"]
+__all__ = [
+    "calibrate_joint",
+    "confident_joint",
+    "count_confident",
+    "estimate_noise_matrix",
+    "self_confidence",
+]
 
 
-def confident_classes(labels, pred_proba):
-    """For each row, the class it confidently belongs to, or -1 when there is none.
+def _self_confidence(block):
+    return (block.proba[np.arange(block.labels.size), block.labels],)
 
-    The threshold of class ``j`` is the mean of ``pred_proba[:, j]`` over the rows labelled ``j``
-    (infinite when no row is, so such a class is never a confident class). A row's confident class
-    is the most probable among the classes whose threshold it reaches.
+
+def self_confidence(blocks):
+    """Each row's probability of its given label, in the probabilities' dtype (one pass)."""
+    return blocks.concat(_self_confidence)[0]
+
+
+def _confident_block(block, thresholds):
+    """The confident joint's counts over one block, and its rows counted off the diagonal.
+
+    A row's confident class is the most probable among the classes whose threshold it
+    reaches; rows that reach none are not counted.
     """
-    n_samples, n_classes = pred_proba.shape
-    self_confidence = pred_proba[np.arange(n_samples), labels]
-    counts = np.bincount(labels, minlength=n_classes)
-    sums = np.bincount(labels, weights=self_confidence, minlength=n_classes)
+    labels, proba = block.labels, block.proba
+    # A small tolerance so that a row equal to its class mean is not lost to rounding in the mean.
+    above = proba >= thresholds - 1e-12
+    confident = np.where(above, proba, -1.0).argmax(axis=1)
+    counted = above.any(axis=1)
+    joint = np.zeros((thresholds.size, thresholds.size), dtype=np.int64)
+    np.add.at(joint, (labels[counted], confident[counted]), 1)
+    return joint, counted & (confident != labels)
+
+
+def count_confident(blocks):
+    """The raw confident joint and the mask of the rows counted off its diagonal (two passes).
+
+    The threshold of class ``j`` is the mean of ``pred_proba[:, j]`` over the rows labelled
+    ``j`` (infinite when no row is, so such a class is never a confident class), summed in row
+    order as in memory, so that the result does not depend on the blocks.
+    """
+    labels, counts, n_classes = blocks.labels, blocks.counts, blocks.n_classes
+    sums = np.bincount(labels, weights=self_confidence(blocks), minlength=n_classes)
     thresholds = np.full(n_classes, np.inf)
     np.divide(sums, counts, out=thresholds, where=counts > 0)
-    # A small tolerance so that a row equal to its class mean is not lost to rounding in the mean.
-    above = pred_proba >= thresholds - 1e-12
-    confident = np.where(above, pred_proba, -1.0).argmax(axis=1)
-    confident[~above.any(axis=1)] = -1
-    return confident
-
-
-def count_joint(labels, confident, n_classes, calibrate):
-    """Count (given, confident) pairs; calibrated rows sum to the given-label counts."""
-    counted = confident >= 0
     joint = np.zeros((n_classes, n_classes), dtype=np.int64)
-    np.add.at(joint, (labels[counted], confident[counted]), 1)
-    if not calibrate:
-        return joint
-    counts = np.bincount(labels, minlength=n_classes)
+    off_diagonal = np.empty(blocks.n_samples, dtype=bool)
+    for rows, (part, off) in blocks.map(_confident_block, thresholds):
+        joint += part
+        off_diagonal[rows] = off
+    return joint, off_diagonal
+
+
+def calibrate_joint(joint, counts):
+    """Scale the rows of a raw confident joint to sum to the given-label ``counts``."""
     row_sums = joint.sum(axis=1, keepdims=True)
     # A given class with no confidently counted row carries no evidence of noise: keep it whole.
     return np.where(
@@ -59,8 +83,9 @@ def confident_joint(labels, pred_proba=None, *, pred_probs=None, calibrate=True)
         Given (possibly noisy) labels as integer indices ``0..K-1`` into the columns of
         ``pred_proba``.
 
-    pred_proba : array-like of shape (n_samples, K)
-        Predicted probabilities, ideally out-of-fold; rows must sum to one.
+    pred_proba : array-like, memmap or dask array of shape (n_samples, K)
+        Predicted probabilities, ideally out-of-fold; rows must sum to one. Read a block of
+        rows at a time (see :func:`find_label_issues`).
 
     pred_probs : array-like of shape (n_samples, K), default=None
         cleanlab's name for ``pred_proba``; pass one of the two.
@@ -88,9 +113,9 @@ def confident_joint(labels, pred_proba=None, *, pred_probs=None, calibrate=True)
     array([[2, 1],
            [0, 1]])
     """
-    labels, pred_proba = check_labels_proba(labels, check_pred_proba(pred_proba, pred_probs))
-    confident = confident_classes(labels, pred_proba)
-    return count_joint(labels, confident, pred_proba.shape[1], calibrate)
+    blocks = RowBlocks(labels, check_pred_proba(pred_proba, pred_probs))
+    joint, _ = count_confident(blocks)
+    return calibrate_joint(joint, blocks.counts) if calibrate else joint
 
 
 def estimate_noise_matrix(labels, pred_proba=None, *, pred_probs=None):
@@ -102,8 +127,9 @@ def estimate_noise_matrix(labels, pred_proba=None, *, pred_probs=None):
         Given (possibly noisy) labels as integer indices ``0..K-1`` into the columns of
         ``pred_proba``.
 
-    pred_proba : array-like of shape (n_samples, K)
-        Predicted probabilities, ideally out-of-fold; rows must sum to one.
+    pred_proba : array-like, memmap or dask array of shape (n_samples, K)
+        Predicted probabilities, ideally out-of-fold; rows must sum to one. Read a block of
+        rows at a time, as by :func:`confident_joint`.
 
     pred_probs : array-like of shape (n_samples, K), default=None
         cleanlab's name for ``pred_proba``; pass one of the two.

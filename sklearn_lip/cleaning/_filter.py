@@ -1,18 +1,17 @@
 """The public :func:`find_label_issues`, which dispatches to one of the two families of rules.
 
 This package's rules (``method``) are in ``_rules``, cleanlab's (``filter_by``) in ``_cleanlab``;
-the flagged rows are ranked here when ``return_indices_ranked_by`` asks for it.
+the flagged rows are ranked (``_rank``) when ``return_indices_ranked_by`` asks for it. All of
+them run as passes over the blocks of rows of one :class:`~._checks.RowBlocks`.
 """
 
 # Authors: sklearn-lip developers
 # SPDX-License-Identifier: BSD-3-Clause
 
-import numpy as np
-
-from ._checks import check_labels_proba, check_pred_proba
-from ._cleanlab import cleanlab_label_issues
-from ._rank import RANKINGS, quality
-from ._rules import flag_label_issues
+from ._checks import RowBlocks, check_pred_proba
+from ._cleanlab import cleanlab_issues
+from ._rank import RANKINGS, rank_flagged
+from ._rules import flag_issues
 
 __all__ = ["find_label_issues"]
 
@@ -238,16 +237,13 @@ def find_label_issues(
                 "confident_joint is used by cleanlab's filter_by rules; this package's rules "
                 "(method=...) estimate the confident joint from pred_proba."
             )
-        issues, ranking_proba, labels = flag_label_issues(
-            labels,
-            pred_proba,
+        blocks = RowBlocks(labels, pred_proba, in_sample_proba, in_sample_weight)
+        issues = flag_issues(
+            blocks,
             method,
             5 if min_per_class is None else min_per_class,
-            in_sample_proba,
-            in_sample_weight,
             frac_noise=frac_noise,
             num_to_remove_per_class=num_to_remove_per_class,
-            return_proba=True,
         )
     else:
         if method is not None:
@@ -261,10 +257,9 @@ def find_label_issues(
                 "method='class_margin'); cleanlab's filter_by rules, the default, use "
                 "pred_probs alone."
             )
-        labels, ranking_proba = check_labels_proba(labels, pred_proba)
-        issues = cleanlab_label_issues(
-            labels,
-            ranking_proba,
+        blocks = RowBlocks(labels, pred_proba)
+        issues = cleanlab_issues(
+            blocks,
             filter_by,
             frac_noise,
             num_to_remove_per_class,
@@ -273,9 +268,7 @@ def find_label_issues(
         )
     if return_indices_ranked_by is None:
         return issues
-    rows = np.flatnonzero(issues)
-    scores = quality(labels, ranking_proba, return_indices_ranked_by)[rows]
-    return rows[np.argsort(scores, kind="stable")]
+    return rank_flagged(blocks, issues, return_indices_ranked_by)
 
 
 def _check_cleanlab_options(multi_label, rank_by_kwargs):

@@ -1,35 +1,25 @@
-"""Label quality scores: the margin and cleanlab's three, and the blend they are taken on."""
+"""Label quality scores: the margin and cleanlab's three, computed a block of rows at a time."""
 
 # Authors: sklearn-lip developers
 # SPDX-License-Identifier: BSD-3-Clause
 
-from numbers import Real
-
 import numpy as np
 from scipy.special import xlogy
 
-from ._checks import CLEANLAB_CLIP, check_labels_proba, check_pred_proba, check_proba
+from ._checks import CLEANLAB_CLIP, RowBlocks, check_pred_proba
 
-__all__ = ["RANKINGS", "blend_proba", "label_margins", "label_quality_scores", "quality"]
+__all__ = [
+    "RANKINGS",
+    "block_quality",
+    "label_margins",
+    "label_quality_scores",
+    "quality",
+    "rank_flagged",
+]
 
 #: cleanlab's label quality scores (``return_indices_ranked_by``).
 RANKINGS = ("self_confidence", "normalized_margin", "confidence_weighted_entropy")
 _SCORES = ("margin", *RANKINGS)
-
-
-def blend_proba(pred_proba, in_sample_proba, in_sample_weight):
-    """The probabilities whose margins rank the rows: a blend when ``in_sample_proba`` is given."""
-    if not isinstance(in_sample_weight, Real) or not 0 <= in_sample_weight <= 1:
-        raise ValueError(f"in_sample_weight must be a number in [0, 1]; got {in_sample_weight!r}.")
-    if in_sample_proba is None:
-        return pred_proba
-    in_sample_proba = check_proba(in_sample_proba, "in_sample_proba")
-    if in_sample_proba.shape != pred_proba.shape:
-        raise ValueError(
-            f"in_sample_proba must have the shape of pred_proba, {pred_proba.shape}; got "
-            f"{in_sample_proba.shape}."
-        )
-    return (1 - in_sample_weight) * pred_proba + in_sample_weight * in_sample_proba
 
 
 def label_margins(labels, pred_proba):
@@ -55,6 +45,19 @@ def quality(labels, proba, method):
     return np.log(scores + 1) / np.maximum(scores, CLEANLAB_CLIP)
 
 
+def block_quality(block, method, issues=None):
+    """The scores of one block's rows (on its ranking probabilities), or of its ``issues``."""
+    scores = quality(block.labels, block.ranking, method)
+    return (scores if issues is None else scores[issues],)
+
+
+def rank_flagged(blocks, issues, method):
+    """The indices of the ``issues`` rows by ascending ``method`` score; ties keep row order."""
+    rows = np.flatnonzero(issues)
+    (scores,) = blocks.concat(block_quality, method, sliced=(issues,), sizes=[rows.size])
+    return rows[np.argsort(scores, kind="stable")]
+
+
 def label_quality_scores(
     labels,
     pred_proba=None,
@@ -76,8 +79,9 @@ def label_quality_scores(
         Given (possibly noisy) labels as integer indices ``0..K-1`` into the columns of
         ``pred_proba``.
 
-    pred_proba : array-like of shape (n_samples, K)
-        Predicted probabilities, ideally out-of-fold; rows must sum to one.
+    pred_proba : array-like, memmap or dask array of shape (n_samples, K)
+        Predicted probabilities, ideally out-of-fold; rows must sum to one. Read a block of
+        rows at a time (see :func:`find_label_issues`); the scores come back in memory.
 
     pred_probs : array-like of shape (n_samples, K), default=None
         cleanlab's name for ``pred_proba``; pass one of the two.
@@ -96,7 +100,7 @@ def label_quality_scores(
 
         .. versionadded:: 0.2
 
-    in_sample_proba : array-like of shape (n_samples, K), default=None
+    in_sample_proba : array-like, memmap or dask array of shape (n_samples, K), default=None
         Predicted probabilities of models that *were* trained on each row (in cross-validation,
         the mean over the fold models whose training part holds the row). When given, the score
         is computed on ``p = (1 - in_sample_weight) * pred_proba + in_sample_weight *
@@ -132,7 +136,7 @@ def label_quality_scores(
     """
     if method not in _SCORES:
         raise ValueError(f"method must be one of {_SCORES}; got {method!r}.")
-    pred_proba = check_pred_proba(pred_proba, pred_probs)
-    labels, pred_proba = check_labels_proba(labels, pred_proba)
-    ranking = blend_proba(pred_proba, in_sample_proba, in_sample_weight)
-    return quality(labels, ranking, method)
+    blocks = RowBlocks(
+        labels, check_pred_proba(pred_proba, pred_probs), in_sample_proba, in_sample_weight
+    )
+    return blocks.concat(block_quality, method)[0]

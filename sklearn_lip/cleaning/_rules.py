@@ -9,28 +9,39 @@ import numpy as np
 
 from ._checks import (
     MinPerClassWarning,
+    RowBlocks,
     check_frac_noise,
-    check_labels_proba,
     check_min_per_class,
     check_num_to_remove,
     name_classes,
 )
-from ._confident import confident_classes, count_joint
-from ._rank import blend_proba, label_margins
+from ._confident import calibrate_joint, count_confident
+from ._rank import label_margins
 
-__all__ = ["METHODS", "flag_label_issues"]
+__all__ = ["METHODS", "flag_issues", "flag_label_issues"]
 
 METHODS = ("class_margin", "confident_joint")
 
 
 def _flag_lowest(labels, scores, n_flag):
-    """Flag, within each class ``k``, the ``n_flag[k]`` rows with the lowest ``scores``."""
-    order = np.lexsort((scores, labels))  # by class, then by score; ties keep row order
-    sorted_labels = labels[order]
-    rank_in_class = np.arange(labels.size) - np.searchsorted(sorted_labels, sorted_labels)
+    """Flag, within each class ``k``, the ``n_flag[k]`` rows with the lowest ``scores``.
+
+    Ties keep row order (a stable sort within the class), so the flags do not depend on how
+    the rows were read.
+    """
     flags = np.zeros(labels.size, dtype=bool)
-    flags[order] = rank_in_class < n_flag[sorted_labels]
+    for k in np.flatnonzero(n_flag > 0):
+        rows = np.flatnonzero(labels == k)
+        flags[rows[np.argsort(scores[rows], kind="stable")[: n_flag[k]]]] = True
     return flags
+
+
+def _margins(block):
+    return (label_margins(block.labels, block.ranking),)
+
+
+def _ranking(block):
+    return (block.ranking,)
 
 
 def flag_label_issues(
@@ -45,19 +56,34 @@ def flag_label_issues(
     num_to_remove_per_class=None,
     return_proba=False,
 ):
-    """Flag label issues by the package's own rules, after :func:`find_label_issues` checks.
+    """Flag label issues by the package's own rules, on arrays (:func:`flag_issues`).
 
     Warnings name classes by ``class_names`` (default: index). With ``return_proba``, returns
-    ``(issues, ranking_proba, labels)``: also the probabilities that ranked the rows and the
-    validated labels.
+    ``(issues, ranking_proba, labels)``: also the probabilities that ranked the rows (in memory)
+    and the validated labels.
+    """
+    blocks = RowBlocks(labels, pred_proba, in_sample_proba, in_sample_weight)
+    issues = flag_issues(
+        blocks, method, min_per_class, class_names, frac_noise, num_to_remove_per_class
+    )
+    if return_proba:
+        return issues, blocks.concat(_ranking)[0], blocks.labels
+    return issues
+
+
+def flag_issues(
+    blocks, method, min_per_class, class_names=None, frac_noise=1.0, num_to_remove_per_class=None
+):
+    """Flag label issues by the package's own rules, after :func:`find_label_issues` checks.
+
+    ``blocks`` is a :class:`RowBlocks`; every step is a pass over its blocks (two for the
+    confident joint, one more for the margins), and the result does not depend on the blocks.
+    Warnings name classes by ``class_names`` (default: index).
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}; got {method!r}.")
     check_min_per_class(min_per_class)
     check_frac_noise(frac_noise)
-    labels, pred_proba = check_labels_proba(labels, pred_proba)
-    n_classes = pred_proba.shape[1]
-    counts = np.bincount(labels, minlength=n_classes)
     if method != "class_margin" and (frac_noise != 1 or num_to_remove_per_class is not None):
         raise ValueError(
             "frac_noise and num_to_remove_per_class apply to method='class_margin' (and to "
@@ -68,21 +94,21 @@ def flag_label_issues(
             "Pass frac_noise or num_to_remove_per_class, not both: either scales or replaces "
             "the estimated number of issues per class."
         )
-    ranking_proba = blend_proba(pred_proba, in_sample_proba, in_sample_weight)
-    margins = label_margins(labels, ranking_proba)
+    labels, counts = blocks.labels, blocks.counts
+    margins = None
     if method == "confident_joint":
-        confident = confident_classes(labels, pred_proba)
-        issues = (confident >= 0) & (confident != labels)
+        _, issues = count_confident(blocks)
     else:
         if num_to_remove_per_class is None:
-            joint = count_joint(labels, confident_classes(labels, pred_proba), n_classes, True)
+            joint = calibrate_joint(count_confident(blocks)[0], counts)
             n_issues = np.rint(frac_noise * (counts - np.diag(joint))).astype(np.intp)
         else:
             n_issues = check_num_to_remove(num_to_remove_per_class, counts)
+        (margins,) = blocks.concat(_margins)
         issues = _flag_lowest(labels, margins, n_issues)
 
     allowed = np.maximum(counts - min_per_class, 0)
-    flagged = np.bincount(labels[issues], minlength=n_classes)
+    flagged = np.bincount(labels[issues], minlength=blocks.n_classes)
     if np.any(flagged > allowed):
         too_many = np.flatnonzero(flagged > allowed)
         warnings.warn(
@@ -92,9 +118,9 @@ def flag_label_issues(
             MinPerClassWarning,
             stacklevel=3,
         )
+        if margins is None:
+            (margins,) = blocks.concat(_margins)
         issues = _flag_lowest(
             labels, np.where(issues, margins, np.inf), np.minimum(flagged, allowed)
         )
-    if return_proba:
-        return issues, ranking_proba, labels
     return issues
