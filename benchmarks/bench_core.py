@@ -8,8 +8,9 @@ the defaults column is a real LIPMetaClassifier fit, and the benchmark checks th
 same k as the matching mode column.
 
 Cost columns, measured in the same run: the fixed-k LIP step (k = rank // 2, "paper" and "log")
-divided by the base fit time, and the whole default LIPMetaClassifier fit (k="auto": 3 fold fits
-+ the final fit + LIP) divided by the base fit time.
+divided by the base fit time, and the whole default LIPMetaClassifier fit (k="auto": up to 3 fold
+fits + the final fit + LIP) divided by the base fit time; ``folds`` is how many of the 3 split fits
+the default fit made (it skips the rest once no candidate k can pass).
 
 The rule of ``k="auto"`` changed in sklearn-lip 0.2 (32 candidates instead of 16; no split may
 show a significant loss). The ``previous`` column applies the 0.1 rule (16 candidates, pooled
@@ -44,10 +45,10 @@ from sklearn_lip._head import (
     DEFAULT_LAP,
     Fold,
     _fold_correctness,
-    _paired_z,
     candidate_ks,
     fit_head,
     label_targets,
+    paired_z,
 )
 from sklearn_lip._lip import LAPStatistics
 from sklearn_lip.meta import loss_family
@@ -120,7 +121,7 @@ def previous_rule(base_parts, candidate_parts, significance=0.05):
     for k, parts in candidate_parts.items():
         rows = np.concatenate(parts)
         net = int(np.sum(rows & ~base)) - int(np.sum(~rows & base))
-        z = _paired_z(rows, base)
+        z = paired_z(rows, base)
         if net > best_net or (net == best_net and net > 0 and z > best_z):
             best_k, best_net, best_z = k, net, z
     threshold = norm.isf(significance / max(len(candidate_parts), 1))
@@ -196,7 +197,13 @@ def run_cell(model_name, X, y_noisy, X_test, y_test, seed):
     row["auto_fit/fit"] = auto_time / base_time
     row["defaults"] = defaults.score(X_test, y_test)
     row["k_defaults"] = defaults.k_
-    if defaults.k_ != row[f"k_{lap}"]:
+    row["folds"] = defaults.n_validation_folds_
+    # The mode columns apply the rule to all 3 folds (early_stop="exact" gives the same k):
+    # the defaults may differ only by a futility stop after the first fold.
+    row["k_exact"] = row[f"k_{lap}"]
+    row["exact"] = row[lap]
+    futility_stop = defaults.k_ is None and defaults.n_validation_folds_ == 1
+    if defaults.k_ != row["k_exact"] and not futility_stop:
         raise AssertionError(
             f"LIPMetaClassifier chose k={defaults.k_}, the benchmark's {lap} column "
             f"k={row[f'k_{lap}']}: the reconstruction no longer matches the estimator."
@@ -246,7 +253,7 @@ def summarize(raw):
         table[f"{column} Δ"] = table[column] - table["base"]
     table["k (defaults)"] = grouped["k_defaults"].agg(_chosen)
     table["k (previous)"] = grouped["k_previous"].agg(_chosen)
-    for column in ("step_paper/fit", "step_log/fit", "auto_fit/fit"):
+    for column in ("step_paper/fit", "step_log/fit", "auto_fit/fit", "folds"):
         if column in raw:
             table[column] = grouped[column].mean()
     ordered = [
@@ -257,16 +264,20 @@ def summarize(raw):
         "step_paper/fit",
         "step_log/fit",
         "auto_fit/fit",
+        "folds",
     ]
     return table[[c for c in ordered if c in table]].reset_index()
 
 
 def per_seed(raw):
-    """Every (cell, seed) where the default or the previous rule changed W: gains per seed."""
-    changed = raw[raw["k_defaults"].notna() | raw["k_previous"].notna()].copy()
+    """Every (cell, seed) where the default, exact or previous rule changed W: gains per seed."""
+    changed = raw[
+        raw["k_defaults"].notna() | raw["k_previous"].notna() | raw["k_exact"].notna()
+    ].copy()
     changed["defaults Δ"] = changed["defaults"] - changed["base"]
+    changed["exact Δ"] = changed["exact"] - changed["base"]
     changed["previous Δ"] = changed["previous"] - changed["base"]
-    for column in ("k_defaults", "k_previous"):
+    for column in ("k_defaults", "k_exact", "k_previous"):
         changed[column] = ["-" if pd.isna(v) else str(int(v)) for v in changed[column]]
     changed["rate"] = changed["rate"].map(str)
     changed["base"] = changed["base"].map("{:.4f}".format)
@@ -279,6 +290,9 @@ def per_seed(raw):
         "base",
         "defaults Δ",
         "k_defaults",
+        "folds",
+        "exact Δ",
+        "k_exact",
         "previous Δ",
         "k_previous",
     ]
@@ -298,7 +312,31 @@ def conclusions(summary, raw):
     seeds = per_seed(raw)
     worse = summary[summary["defaults Δ"] < 0]
     better = summary[summary["defaults Δ"] > 0.005]
+    by_dataset = raw.groupby("dataset", sort=False)
+    cost = "; ".join(
+        f"{name} {group['auto_fit/fit'].median():.2f}x (mean {group['auto_fit/fit'].mean():.2f}x, "
+        f"{group['folds'].mean():.2f} of 3 split fits)"
+        for name, group in by_dataset
+    )
+    differs = raw[raw["k_defaults"].fillna(-1) != raw["k_exact"].fillna(-1)]
+    stops = raw["folds"].value_counts().sort_index()
     return [
+        "Split fits made by the defaults (early_stop='futility'): "
+        + ", ".join(f"{count} fits with {int(n)} of 3 splits" for n, count in stops.items())
+        + ". Decisions that differ from the same rule on all 3 splits (early_stop='exact', "
+        f"whose k is the default LAP mode's column): {len(differs)} of {len(raw)}"
+        + (
+            ": "
+            + "; ".join(
+                f"{r['dataset']}/{r['noise']} {r['rate']}/{r['model']} seed {r['seed']} "
+                f"(exact k={r['k_exact']}, {r['exact'] - r['base']:+.4f})"
+                for _, r in differs.iterrows()
+            )
+            if len(differs)
+            else ""
+        ),
+        "Cost of the default k='auto' decision, LIPMetaClassifier fit time / base fit time "
+        f"(median over this dataset's fits; same run, one thread): {cost}",
         f"Mean accuracy change vs base over all rows: {mean_deltas}",
         f"Rows where the defaults are below the base (mean over seeds): {len(worse)} of "
         f"{len(summary)}" + (f": {listing(worse)}" if len(worse) else ""),
@@ -342,9 +380,11 @@ def main(argv=None):
             "models": ", ".join(MODEL_NAMES[m] for m in config["models"]),
             "protocol": "30% stratified clean test split, StandardScaler on train; noise on "
             "train labels only; accuracy on clean test labels, mean over seeds",
-            "LIP": "k='auto' (3 stratified folds, significance=0.05) per LAP mode; 'defaults' = "
-            "LIPMetaClassifier(model, random_state=seed); 'previous' = the 0.1 k rule "
-            "on the same folds (default LAP mode)",
+            "LIP": "k='auto' (3 stratified folds, significance=0.05) per LAP mode, all folds "
+            "scored; 'defaults' = LIPMetaClassifier(model, random_state=seed) (early_stop="
+            "'futility'); 'exact' = the mode column of the default LAP mode (the k of "
+            "early_stop='exact'); 'previous' = the 0.1 k rule on the same folds (default LAP "
+            "mode)",
             "threads": f"BLAS/OpenMP limited to 1 thread (threadpoolctl); {args.jobs} process(es)",
         },
     )

@@ -188,6 +188,7 @@ class HeadFit:
     validation_scores: dict = field(default=None)
     validation_z: float = None
     validation_threshold: float = None
+    validation_folds: int = None
 
 
 def _fold_correctness(fold, candidates, lap, fit_intercept, head_stats):
@@ -216,19 +217,39 @@ def _fold_correctness(fold, candidates, lap, fit_intercept, head_stats):
     return base, {k: correct(stats.refit(k, lap)) for k in usable}
 
 
-def _select_k(folds, candidates, lap, fit_intercept, significance, head_stats):
+def _select_k(folds, candidates, lap, fit_intercept, significance, head_stats, early_stop="exact"):
     """Pick k on held-out rows: see :func:`_choose_k` for the rule.
 
     ``head_stats`` are the statistics of the head being refined, used by folds that validate it
-    directly (see :class:`Fold`). Returns ``(k or None, scores, z, threshold)``.
+    directly (see :class:`Fold`). Folds are consumed one at a time (``folds`` may fit them
+    lazily) and the rest are skipped when the evidence so far settles the answer as ``None``:
+
+    - ``early_stop="exact"``: once every candidate has failed on some fold, by a significant
+      loss or by being invalid for its rank. :func:`_choose_k` makes neither eligible whatever
+      the later folds hold, so the choice is exactly that of all folds.
+    - ``early_stop="futility"``: also after the first fold when no candidate gains on it (fold
+      z <= 0 for all). A non-binding futility stop: it can only turn a change of W into
+      "unchanged", never pick another k, so it cannot raise the rate of harmful changes, but it
+      may miss a gain whose first fold shows none.
+
+    The scores and z then cover the folds evaluated. Returns ``(k or None, scores, z,
+    threshold, n_folds_evaluated)``.
     """
+    fold_threshold = norm.isf(significance)
     base_parts, candidate_parts = [], {}
+    alive = set(candidates)
     for fold in folds:
         base, by_k = _fold_correctness(fold, candidates, lap, fit_intercept, head_stats)
         base_parts.append(base)
         for k, rows in by_k.items():
             candidate_parts.setdefault(k, []).append(rows)
-    return _choose_k(base_parts, candidate_parts, significance)
+        fold_z = {k: paired_z(by_k[k], base) for k in alive if k in by_k}
+        alive = {k for k, z in fold_z.items() if z > -fold_threshold}
+        if not alive:
+            break  # the answer is None whatever the remaining folds show
+        if early_stop == "futility" and len(base_parts) == 1 and max(fold_z.values()) <= 0:
+            break  # no candidate gains on the first fold: stop for futility
+    return (*_choose_k(base_parts, candidate_parts, significance), len(base_parts))
 
 
 def paired_z(rows, base):
@@ -307,6 +328,7 @@ def fit_head(
     sample_weight=None,
     fit_intercept=True,
     significance=0.05,
+    early_stop="exact",
 ):
     """Refine a linear head with LIP, choosing ``k`` as asked.
 
@@ -327,7 +349,9 @@ def fit_head(
     lap : {"paper", "scaled", "log"}
         LAP mode, already resolved from ``"auto"`` by the caller.
     folds : iterable of Fold, default=None
-        Validation splits, consumed only when ``k`` is validated.
+        Validation splits, consumed only when ``k`` is validated, one at a time: the rest are
+        not drawn once no candidate can pass any more (see ``_select_k``), so a lazy iterable
+        skips their fits.
     sample_weight : ndarray of shape (n_samples,), default=None
         Row weights of the re-fit.
     fit_intercept : bool, default=True
@@ -335,6 +359,10 @@ def fit_head(
     significance : float, default=0.05
         Level of the test a validated k must pass to replace the unchanged weights
         (see ``_select_k``).
+    early_stop : {"exact", "futility"}, default="exact"
+        When the folds not yet drawn are skipped (see ``_select_k``): ``"exact"`` gives the
+        choice of all folds; ``"futility"`` also stops after a first fold on which no candidate
+        gains.
 
     Returns
     -------
@@ -365,7 +393,7 @@ def fit_head(
             stacklevel=3,
         )
         return unchanged
-    scores = z = threshold = None
+    scores = z = threshold = n_folds = None
     if k is None:
         return unchanged
     if isinstance(k, str) or (not isinstance(k, Real) and not isinstance(k, Integral)):
@@ -373,15 +401,16 @@ def fit_head(
             candidates = candidate_ks(stats.rank)
         else:
             candidates = _candidates_in_range(k, stats.rank)
-        k, scores, z, threshold = _select_k(
-            folds or (), candidates, lap, fit_intercept, significance, stats
+        k, scores, z, threshold, n_folds = _select_k(
+            folds or (), candidates, lap, fit_intercept, significance, stats, early_stop
         )
     elif isinstance(k, Real) and not isinstance(k, Integral):
         k = _k_from_fraction(k, singular_values, stats.rank)
     if k is None:
         unchanged.validation_scores, unchanged.validation_z = scores, z
         unchanged.validation_threshold = threshold
+        unchanged.validation_folds = n_folds
         return unchanged
     refined = stats.refit(int(k), lap)
     weights = stats.weights(refined)
-    return HeadFit(weights, int(k), lap, singular_values, refined, scores, z, threshold)
+    return HeadFit(weights, int(k), lap, singular_values, refined, scores, z, threshold, n_folds)

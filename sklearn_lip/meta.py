@@ -94,8 +94,10 @@ class LIPMetaClassifier(BaseWrappingClassifier):
           *unchanged* weights on the same held-out rows. The best k is used only when its net
           gain over the unchanged weights is significant (a one-sided paired McNemar test at
           level ``significance``, Bonferroni-corrected for the number of candidates) and no
-          single split shows a significant loss; otherwise ``W`` stays as fitted. Costs
-          ``cv`` extra fits of ``estimator``.
+          single split shows a significant loss; otherwise ``W`` stays as fitted. Costs up to
+          ``cv`` extra fits of ``estimator``: the splits are fitted one at a time and the rest
+          are skipped once the answer is "unchanged" (see ``early_stop`` and
+          ``n_validation_folds_``).
         - list of int: like ``"auto"`` over these candidates. Entries outside
           ``1 <= k < rank(W)`` are dropped with a ``UserWarning`` that names them; an empty
           list, or one with no entry in range, raises a ``ValueError``.
@@ -128,6 +130,20 @@ class LIPMetaClassifier(BaseWrappingClassifier):
         labels are as noisy as the training labels, and on small data one held-out row is
         worth several tenths of a point, so a permissive level can pick a k that loses on
         clean test data.
+    early_stop : {"futility", "exact"}, default="futility"
+        When ``k="auto"`` (or a list of ``k``) stops fitting validation splits and keeps ``W``
+        unchanged:
+
+        - ``"exact"``: once every candidate has shown a significant loss on a split fitted so
+          far (such a candidate is never used, whatever the other splits show), so the choice
+          is exactly that of all ``cv`` splits.
+        - ``"futility"``: also after the first split when no candidate gets more of its
+          held-out rows right than the unchanged weights. This can only keep ``W`` where
+          ``"exact"`` would change it, never choose another k. In the package's benchmarks
+          (see the user guide) it changed no decision and skipped the other splits in most
+          of the fits where ``W`` stays unchanged.
+
+        .. versionadded:: 0.3
     random_state : int, RandomState instance or None, default=None
         Seeds the validation splits of ``k="auto"``.
 
@@ -161,6 +177,13 @@ class LIPMetaClassifier(BaseWrappingClassifier):
     validation_threshold_ : float or None
         The pooled z a candidate needed to change the weights, ``norm.isf(significance /
         n_candidates)``; ``None`` unless ``k`` was validated.
+
+        .. versionadded:: 0.3
+    n_validation_folds_ : int or None
+        Number of validation splits fitted and scored by ``k="auto"`` (or a list of ``k``);
+        fewer than the splits of ``cv`` when the rest were skipped (see ``early_stop``).
+        ``validation_scores_`` and ``validation_z_`` cover these splits. ``None`` unless ``k``
+        was validated.
 
         .. versionadded:: 0.3
     classes_ : ndarray of shape (n_classes,)
@@ -212,6 +235,7 @@ class LIPMetaClassifier(BaseWrappingClassifier):
         "lap": [StrOptions({"auto", "paper", "scaled", "log"})],
         "cv": ["cv_object"],
         "significance": [Interval(Real, 0, 1, closed="right")],
+        "early_stop": [StrOptions({"futility", "exact"})],
         "random_state": ["random_state"],
     }
 
@@ -223,6 +247,7 @@ class LIPMetaClassifier(BaseWrappingClassifier):
         lap="auto",
         cv=3,
         significance=0.05,
+        early_stop="futility",
         random_state=None,
     ):
         self.estimator = estimator
@@ -230,6 +255,7 @@ class LIPMetaClassifier(BaseWrappingClassifier):
         self.lap = lap
         self.cv = cv
         self.significance = significance
+        self.early_stop = early_stop
         self.random_state = random_state
 
     @_fit_context(prefer_skip_nested_validation=False)
@@ -351,6 +377,7 @@ class LIPMetaClassifier(BaseWrappingClassifier):
             sample_weight=sample_weight,
             fit_intercept=True,
             significance=self.significance,
+            early_stop=self.early_stop,
         )
         self.raw_coef_ = self.estimator_.coef_
         self.raw_intercept_ = np.broadcast_to(
@@ -364,6 +391,7 @@ class LIPMetaClassifier(BaseWrappingClassifier):
         self.validation_scores_ = head.validation_scores
         self.validation_z_ = head.validation_z
         self.validation_threshold_ = head.validation_threshold
+        self.n_validation_folds_ = head.validation_folds
         return self
 
     def _weights_of(self, fitted):
@@ -396,7 +424,11 @@ class LIPMetaClassifier(BaseWrappingClassifier):
         return check_cv(self.cv, y, classifier=True)
 
     def _folds(self, base, X, y, Y, inner_params):
-        """Lazily fit ``base`` on validation splits; consumed only when k is validated."""
+        """Lazily fit ``base`` on validation splits; consumed only when k is validated.
+
+        Each split is fitted when :func:`~sklearn_lip._head.fit_head` asks for it, so the splits
+        it does not draw (no candidate can pass any more) cost nothing.
+        """
         splitter = self._splitter(y)
         for train, val in splitter.split(X, y):
             fitted = clone(base).fit(

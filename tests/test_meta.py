@@ -19,7 +19,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 
 from sklearn_lip import LIPMetaClassifier, LIPSkippedWarning, lip_refine
-from sklearn_lip._head import Fold, _choose_k, fit_head
+from sklearn_lip._head import Fold, _choose_k, fit_head, paired_z
 from sklearn_lip.meta import loss_family
 
 
@@ -118,14 +118,19 @@ def test_auto_picks_a_k_when_the_gain_is_clear():
         k=[2, 3, 5, 10, 20],
         lap="paper",
         significance=0.2,
+        early_stop="exact",
         random_state=0,
     ).fit(X[:4000], y_noisy[:4000])
-    assert clf.k_ in (2, 3, 5)
+    assert clf.k_ in (2, 3, 5) and clf.n_validation_folds_ == 3
     assert clf.validation_z_ >= norm.isf(0.2 / 5)  # one-sided, Bonferroni over 5 candidates
     assert clf.validation_threshold_ == pytest.approx(norm.isf(0.2 / 5))
     stricter = clone(clf).set_params(significance=0.01).fit(X[:4000], y_noisy[:4000])
     assert stricter.k_ is None  # the same evidence is not enough at a stricter level
     assert clf.validation_scores_[clf.k_] > clf.validation_scores_["unchanged"]
+    # No candidate gains on this task's first split: the futility stop keeps W there, the
+    # price of skipping the other two fits (it never picks a k that "exact" would not).
+    futile = clone(clf).set_params(early_stop="futility").fit(X[:4000], y_noisy[:4000])
+    assert futile.k_ is None and futile.n_validation_folds_ == 1
     base = LogisticRegression(C=100, max_iter=300).fit(X[:4000], y_noisy[:4000])
     assert clf.score(X[4000:], y[4000:]) > base.score(X[4000:], y[4000:])
 
@@ -368,3 +373,129 @@ def test_auto_rule_still_needs_pooled_significance():
     parts = {k: [c for _, c in folds] for k in (2, 3, 4, 5, 6, 7, 8, 9, 10)}
     k, _, z, threshold = _choose_k([b for b, _ in folds], parts, significance=0.05)
     assert k is None and 2 < z < threshold == pytest.approx(norm.isf(0.05 / 9))
+
+
+class _CountingLR(LogisticRegression):
+    """A LogisticRegression that records each ``fit`` in a class-level list."""
+
+    fits = []
+
+    def fit(self, X, y, sample_weight=None):
+        _CountingLR.fits.append(len(X))
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+def test_auto_skips_the_remaining_splits_once_no_candidate_can_pass():
+    # Five well-separated classes: keeping one component loses many held-out rows on the first
+    # split, so k=[1] can never be eligible and the other two split fits are skipped.
+    X, y = make_classification(
+        n_samples=600, n_features=10, n_informative=8, n_classes=5, class_sep=3, random_state=0
+    )
+    _CountingLR.fits.clear()
+    clf = LIPMetaClassifier(_CountingLR(), k=[1], cv=3, random_state=0).fit(X, y)
+    assert clf.k_ is None and clf.n_validation_folds_ == 1
+    assert len(_CountingLR.fits) == 2  # the final fit and one split
+    assert clf.validation_scores_[1] < clf.validation_scores_["unchanged"] - 0.1
+    # The same splits, all fitted and scored: the same choice.
+    fitted = LIPMetaClassifier(LogisticRegression(), k=[1], cv=3, random_state=0).fit(X, y)
+    W = np.vstack([fitted.raw_coef_.T, fitted.raw_intercept_])
+    Y = np.eye(5)[y]
+    folds = list(fitted._folds(LogisticRegression(), X, y, Y, {}))
+    assert len(folds) == 3
+    head = fit_head(W, X, Y, k=[1], lap="paper", folds=folds)
+    assert head.k is None and head.validation_folds == 1
+
+
+def test_exact_fits_every_split_while_a_candidate_can_pass_futility_does_not():
+    # Six classes in three informative dimensions: keeping 3 or 4 components costs next to
+    # nothing, so neither candidate is ruled out and "exact" fits every split. Neither gains on
+    # the first split, so "futility" stops there; both keep W.
+    X, y = make_classification(
+        n_samples=600,
+        n_features=8,
+        n_informative=3,
+        n_redundant=0,
+        n_clusters_per_class=1,
+        n_classes=6,
+        random_state=0,
+    )
+    fits = {}
+    for early_stop in ("exact", "futility"):
+        _CountingLR.fits.clear()
+        clf = LIPMetaClassifier(
+            _CountingLR(), k=[3, 4], cv=4, early_stop=early_stop, random_state=0
+        ).fit(X, y)
+        assert {3, 4} <= set(clf.validation_scores_) and clf.k_ is None
+        fits[early_stop] = (clf.n_validation_folds_, len(_CountingLR.fits))
+    assert fits == {"exact": (4, 5), "futility": (1, 2)}
+    assert LIPMetaClassifier(_CountingLR(), k=2).fit(X, y).n_validation_folds_ is None
+
+
+def test_futility_keeps_a_gain_that_shows_on_the_first_split():
+    # LIP's regime (many classes, few informative dimensions, noisy labels): the validated k
+    # gains on every split, so the futility stop does not fire and the choice is exact's.
+    X, y = make_classification(
+        n_samples=6000, n_features=50, n_informative=25, n_classes=60, class_sep=2, random_state=0
+    )
+    X = StandardScaler().fit_transform(X)
+    rng = np.random.RandomState(0)
+    noisy = np.where(rng.rand(len(y)) < 0.3, rng.randint(0, 60, len(y)), y)
+    chosen = {}
+    for early_stop in ("exact", "futility"):
+        clf = LIPMetaClassifier(
+            LogisticRegression(max_iter=300), early_stop=early_stop, random_state=0
+        ).fit(X, noisy)
+        chosen[early_stop] = (clf.k_, clf.n_validation_folds_)
+    assert chosen["exact"] == chosen["futility"]
+    assert chosen["exact"][0] is not None and chosen["exact"][1] == 3
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_early_stop_never_changes_the_choice(monkeypatch, seed):
+    # Random per-split evidence, some of it clearly negative: the lazily stopped "exact" rule
+    # must choose what _choose_k chooses on every split.
+    from sklearn_lip import _head
+
+    rng = np.random.RandomState(seed)
+    n_folds, n = rng.randint(2, 6), 200
+    candidates = list(range(1, rng.randint(2, 8)))
+    evidence = []
+    for _ in range(n_folds):
+        base = rng.rand(n) < 0.6
+        shift = rng.choice([-0.3, -0.1, 0.0, 0.1, 0.2], size=len(candidates))
+        by_k = {}
+        for k, s in zip(candidates, shift, strict=True):
+            flip = rng.rand(n) < 0.15
+            rows = np.where(flip, rng.rand(n) < 0.5 + s, base)
+            if rng.rand() > 0.05:  # now and then a candidate is missing from a split
+                by_k[k] = rows
+        evidence.append((base, by_k))
+    drawn = []
+
+    def fake_correctness(fold, *args):
+        drawn.append(fold)
+        return evidence[fold]
+
+    monkeypatch.setattr(_head, "_fold_correctness", fake_correctness)
+    expected = _choose_k(
+        [b for b, _ in evidence],
+        {c: [e[c] for _, e in evidence] for c in candidates if all(c in e for _, e in evidence)},
+        0.05,
+    )[0]
+    k, _, _, _, n_evaluated = _head._select_k(
+        range(n_folds), candidates, "paper", True, 0.05, None, "exact"
+    )
+    assert k == expected and n_evaluated == len(drawn) <= n_folds
+    if n_evaluated < n_folds:
+        assert k is None
+    # The futility stop only ever keeps W, after the first split, where exact would not.
+    drawn.clear()
+    k, _, _, _, n_evaluated = _head._select_k(
+        range(n_folds), candidates, "paper", True, 0.05, None, "futility"
+    )
+    assert n_evaluated == len(drawn)
+    assert (k, n_evaluated) == (expected, n_folds) or k is None
+    if k != expected:
+        first_base, first = evidence[0]
+        first_z = [paired_z(rows, first_base) for rows in first.values()]
+        assert n_evaluated == 1 and max(first_z) <= 0
