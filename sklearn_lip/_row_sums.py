@@ -76,16 +76,9 @@ def one_hot_rows(Y, rows, n_classes):
 
 
 def project_labels(Y, rows, V):
-    """``Y[rows] @ V`` as float64; class indices and one-hot rows pick rows of ``V``.
-
-    Picking is exact (a one-hot product adds only zeros) and saves the ``n x l x l`` product,
-    which costs as much as ``X @ W`` on sparse ``X``.
-    """
+    """``Y[rows] @ V`` as float64; class indices pick rows of ``V`` (no one-hot product)."""
     if Y.ndim == 1:
         return V[_class_indices(Y[rows], V.shape[0])]
-    labels = _one_hot_labels(Y[rows])
-    if labels is not None:
-        return V[labels]
     return one_hot_rows(Y, rows, V.shape[0]) @ V
 
 
@@ -141,29 +134,6 @@ def _use_gram(X, n_components):
     return work <= (X.nnz + X.shape[0]) * n_components
 
 
-def _one_hot_labels(Y):
-    """The class index of each row when the 2-D ``Y`` is one-hot (one 1 per row), else None.
-
-    One-hot targets (what :class:`~sklearn_lip.LIPMetaClassifier` passes) then take the
-    paths of class indices: rows of ``V`` picked instead of ``Y @ V``, and in the Gram form
-    one ``bincount`` over the non-zeros for ``X^T Y`` instead of a sparse-dense product.
-    """
-    if sparse.issparse(Y):
-        Y = Y.tocsr()
-        if np.array_equal(np.diff(Y.indptr), np.ones(Y.shape[0])) and np.all(Y.data == 1):
-            return Y.indices.astype(np.intp)
-        return None
-    Y = np.asarray(Y)
-    if Y.dtype.kind not in "iuf" or not Y.size:
-        return None
-    labels = Y.argmax(axis=1)
-    one = Y[np.arange(Y.shape[0]), labels] == 1
-    # non-negative rows summing to 1 whose largest entry is 1: every other entry is 0
-    if one.all() and Y.min() >= 0 and np.all(Y.sum(axis=1) == 1):
-        return labels
-    return None
-
-
 def _gram_sums(X, Y, sample_weight, U, V, fit_intercept):
     """``(zz, zy)`` of a CSR block from ``G = X^T D X`` and ``X^T D Y`` (``D = diag(w)``).
 
@@ -196,8 +166,8 @@ def _gram_sums(X, Y, sample_weight, U, V, fit_intercept):
     n_coef = U.shape[0] - fit_intercept
     U_x = U[:n_coef]
     zz = np.einsum("ij,ij->j", U_x, gram @ U_x)
-    labels = _class_indices(Y, n_classes) if Y.ndim == 1 else _one_hot_labels(Y)
-    if labels is not None:
+    if Y.ndim == 1:
+        labels = _class_indices(Y, n_classes)
         cross = np.bincount(
             columns * n_classes + labels[row],
             weights=weighted,

@@ -315,29 +315,15 @@ def test_finiteness_is_read_off_the_sums_not_a_second_pass(problem, monkeypatch)
     assert checked and max(checked) < X.size  # W and the sums, never X itself
 
 
-def test_one_hot_targets_take_the_label_path():
-    y = np.array([2, 0, 1, 1])
-    np.testing.assert_array_equal(_row_sums._one_hot_labels(np.eye(3)[y]), y)
-    np.testing.assert_array_equal(_row_sums._one_hot_labels(sparse.csr_matrix(np.eye(3)[y])), y)
-    for not_one_hot in ([[1, 1, -1]], [[0.5, 0.5, 0]], [[1, 0, 0], [0, 0, 0]], [[np.nan, 1, 0]]):
-        assert _row_sums._one_hot_labels(np.array(not_one_hot, dtype=float)) is None
-    assert _row_sums._one_hot_labels(sparse.csr_matrix([[2.0, 0], [0, 1]])) is None
-
-
 @pytest.mark.parametrize("fit_intercept", [False, True])
 @pytest.mark.parametrize("weighted", [False, True])
-@pytest.mark.parametrize("targets", ["indices", "one_hot", "dense", "sparse"])
+@pytest.mark.parametrize("targets", ["indices", "dense", "sparse"])
 def test_gram_form_equals_the_projection(
     very_sparse, monkeypatch, fit_intercept, weighted, targets
 ):
     W, X, Y, y = very_sparse
     X = X[:, :-1] if fit_intercept else X  # the last row of W is then the bias
-    labels = {
-        "indices": y,
-        "one_hot": np.eye(Y.shape[1])[y],  # the label path of the Gram form
-        "dense": 2 * Y - 1,
-        "sparse": sparse.csr_matrix(Y),
-    }[targets]
+    labels = {"indices": y, "dense": 2 * Y - 1, "sparse": sparse.csr_matrix(Y)}[targets]
     weights = np.random.RandomState(5).uniform(0.2, 3, X.shape[0]) if weighted else None
     kwargs = {"fit_intercept": fit_intercept, "sample_weight": weights, "lap": "scaled"}
     gram = lip_refine(W, X, labels, 2, **kwargs)
