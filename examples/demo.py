@@ -282,8 +282,9 @@ def main(argv=None):
     print_table(rows)
     print(
         "\nbase/+LIP/cleaned: clean test accuracy. base s, LIP fit s, clean s: fit times in "
-        "seconds of the base model, of LIPMetaClassifier (base fit + 3 validation fits + LIP "
-        "steps; for the network, LIPClassifier with k='auto') and of CleanLabelClassifier (5 "
+        "seconds of the base model, of LIPMetaClassifier (base fit + up to 3 validation fits, "
+        "1 when the first shows no gain, + LIP steps; for the network, LIPClassifier with "
+        "k='auto') and of CleanLabelClassifier (5 "
         "fold fits, 10 that flag each fold's training rows, 5 without those flags, the final "
         "fit). LIP step ms: one LIP "
         "step (SVD of W and one pass over X) at the "
