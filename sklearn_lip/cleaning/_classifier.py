@@ -24,12 +24,12 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .._base import BaseWrappingClassifier
 from .._compat import HasMethods, Interval, StrOptions, _fit_context
 from .._head import paired_z
-from ._checks import MinPerClassWarning
-from ._cleanlab import _CLEANLAB_FILTERS, cleanlab_label_issues
+from ._checks import MinPerClassWarning, RowBlocks
+from ._cleanlab import _CLEANLAB_FILTERS, cleanlab_issues
 from ._confident import estimate_noise_matrix
 from ._folds import fit_rows, held_out_cleaned_proba, out_of_fold_proba
-from ._rank import label_margins
-from ._rules import METHODS, flag_label_issues
+from ._rank import block_quality
+from ._rules import METHODS, flag_issues
 
 __all__ = ["CleanLabelClassifier"]
 
@@ -394,13 +394,13 @@ class CleanLabelClassifier(BaseWrappingClassifier):
             self.n_jobs,
             in_sample=self.filter_by is None and self.in_sample_weight > 0,
         )
-        issues, ranking_proba = self._flag(y_encoded, pred_proba, in_sample_proba, self.classes_)
+        issues, blocks = self._flag(y_encoded, pred_proba, in_sample_proba, self.classes_)
         self.noise_matrix_ = estimate_noise_matrix(y_encoded, pred_proba)
         # A dict of equal-length columns, like cv_results_: pandas.DataFrame(label_issues_)
         # gives cleanlab's get_label_issues() table without making pandas a dependency.
         self.label_issues_ = {
             "is_label_issue": issues,
-            "label_quality": label_margins(y_encoded, ranking_proba),
+            "label_quality": blocks.concat(block_quality, "margin")[0],
             "given_label": self.classes_[y_encoded],
             "predicted_label": self.classes_[pred_proba.argmax(axis=1)],
         }
@@ -412,23 +412,17 @@ class CleanLabelClassifier(BaseWrappingClassifier):
         return self
 
     def _flag(self, labels, pred_proba, in_sample_proba, class_names=None):
-        """The flagged rows and the probabilities that rank them, by ``method`` or ``filter_by``."""
+        """The flagged rows, by ``method`` or ``filter_by``, and the blocks that ranked them.
+
+        cleanlab's rules read ``pred_proba`` alone; this package's rank the rows on its blend
+        with ``in_sample_proba`` (the blocks' ``ranking``).
+        """
         if self.filter_by is not None:
-            issues = cleanlab_label_issues(
-                labels, pred_proba, self.filter_by, 1.0, None, self.min_per_class
-            )
-            return issues, pred_proba
-        issues, ranking_proba, _ = flag_label_issues(
-            labels,
-            pred_proba,
-            self.method or "class_margin",
-            self.min_per_class,
-            in_sample_proba,
-            self.in_sample_weight,
-            class_names=class_names,
-            return_proba=True,
-        )
-        return issues, ranking_proba
+            blocks = RowBlocks(labels, pred_proba)
+            return cleanlab_issues(blocks, self.filter_by, 1.0, None, self.min_per_class), blocks
+        blocks = RowBlocks(labels, pred_proba, in_sample_proba, self.in_sample_weight)
+        method = self.method or "class_margin"
+        return flag_issues(blocks, method, self.min_per_class, class_names), blocks
 
     def get_label_issues(self):
         """The table of ``label_issues_``, as cleanlab's ``CleanLearning.get_label_issues()``.

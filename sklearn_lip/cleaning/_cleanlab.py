@@ -17,7 +17,6 @@ import numpy as np
 from ._checks import (
     CLEANLAB_TOL,
     MinPerClassWarning,
-    RowBlocks,
     check_frac_noise,
     check_min_per_class,
     check_num_to_remove,
@@ -26,7 +25,7 @@ from ._checks import (
 from ._confident import self_confidence
 from ._rank import block_quality
 
-__all__ = ["cleanlab_issues", "cleanlab_label_issues"]
+__all__ = ["cleanlab_issues"]
 
 #: cleanlab's ``filter_by`` rules, each reproduced exactly by :func:`find_label_issues`.
 _CLEANLAB_FILTERS = (
@@ -163,20 +162,6 @@ def _given_joint(confident_joint, n_classes):
             f"{joint.shape}."
         )
     return joint
-
-
-def cleanlab_label_issues(
-    labels, proba, filter_by, frac_noise, num_to_remove, min_examples, confident_joint=None
-):
-    """:func:`cleanlab_issues` on arrays: cleanlab's ``find_label_issues``; a boolean mask."""
-    return cleanlab_issues(
-        RowBlocks(labels, proba),
-        filter_by,
-        frac_noise,
-        num_to_remove,
-        min_examples,
-        confident_joint,
-    )
 
 
 def cleanlab_issues(

@@ -11,7 +11,6 @@ from ._checks import CLEANLAB_CLIP, RowBlocks, check_pred_proba
 __all__ = [
     "RANKINGS",
     "block_quality",
-    "label_margins",
     "label_quality_scores",
     "quality",
     "rank_flagged",

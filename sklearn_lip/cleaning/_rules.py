@@ -9,16 +9,15 @@ import numpy as np
 
 from ._checks import (
     MinPerClassWarning,
-    RowBlocks,
     check_frac_noise,
     check_min_per_class,
     check_num_to_remove,
     name_classes,
 )
 from ._confident import calibrate_joint, count_confident
-from ._rank import label_margins
+from ._rank import block_quality
 
-__all__ = ["METHODS", "flag_issues", "flag_label_issues"]
+__all__ = ["METHODS", "flag_issues"]
 
 METHODS = ("class_margin", "confident_joint")
 
@@ -34,41 +33,6 @@ def _flag_lowest(labels, scores, n_flag):
         rows = np.flatnonzero(labels == k)
         flags[rows[np.argsort(scores[rows], kind="stable")[: n_flag[k]]]] = True
     return flags
-
-
-def _margins(block):
-    return (label_margins(block.labels, block.ranking),)
-
-
-def _ranking(block):
-    return (block.ranking,)
-
-
-def flag_label_issues(
-    labels,
-    pred_proba,
-    method,
-    min_per_class,
-    in_sample_proba=None,
-    in_sample_weight=0.5,
-    class_names=None,
-    frac_noise=1.0,
-    num_to_remove_per_class=None,
-    return_proba=False,
-):
-    """Flag label issues by the package's own rules, on arrays (:func:`flag_issues`).
-
-    Warnings name classes by ``class_names`` (default: index). With ``return_proba``, returns
-    ``(issues, ranking_proba, labels)``: also the probabilities that ranked the rows (in memory)
-    and the validated labels.
-    """
-    blocks = RowBlocks(labels, pred_proba, in_sample_proba, in_sample_weight)
-    issues = flag_issues(
-        blocks, method, min_per_class, class_names, frac_noise, num_to_remove_per_class
-    )
-    if return_proba:
-        return issues, blocks.concat(_ranking)[0], blocks.labels
-    return issues
 
 
 def flag_issues(
@@ -104,7 +68,7 @@ def flag_issues(
             n_issues = np.rint(frac_noise * (counts - np.diag(joint))).astype(np.intp)
         else:
             n_issues = check_num_to_remove(num_to_remove_per_class, counts)
-        (margins,) = blocks.concat(_margins)
+        (margins,) = blocks.concat(block_quality, "margin")
         issues = _flag_lowest(labels, margins, n_issues)
 
     allowed = np.maximum(counts - min_per_class, 0)
@@ -119,7 +83,7 @@ def flag_issues(
             stacklevel=3,
         )
         if margins is None:
-            (margins,) = blocks.concat(_margins)
+            (margins,) = blocks.concat(block_quality, "margin")
         issues = _flag_lowest(
             labels, np.where(issues, margins, np.inf), np.minimum(flagged, allowed)
         )
