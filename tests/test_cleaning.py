@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
+from _label_cases import CLEANLAB_FILTERS, tied_or_near_equal_probabilities
 from joblib import parallel_config
 from sklearn import config_context
 from sklearn.base import clone
@@ -402,17 +403,6 @@ def _shared_inputs():
     return tasks
 
 
-CLEANLAB_FILTERS = [
-    "prune_by_noise_rate",
-    "prune_by_class",
-    "both",
-    "confident_learning",
-    "predicted_neq_given",
-    "low_normalized_margin",
-    "low_self_confidence",
-]
-
-
 @pytest.mark.parametrize("filter_by", CLEANLAB_FILTERS)
 def test_filter_by_gives_cleanlabs_rows(filter_by):
     cleanlab_filter = pytest.importorskip("cleanlab.filter")
@@ -440,22 +430,6 @@ def test_filter_by_gives_cleanlabs_rows(filter_by):
     assert compared > 0
 
 
-def _tied_or_near_equal_probabilities(rng, dtype):
-    """Rows of rounded (tied) or almost duplicated probabilities, 2-8 classes."""
-    n_samples, n_classes = int(rng.integers(30, 300)), int(rng.integers(2, 9))
-    labels = rng.integers(0, n_classes, n_samples)
-    logits = rng.normal(size=(n_samples, n_classes)) * rng.uniform(0.5, 4)
-    proba = np.exp(logits + 2 * np.eye(n_classes)[labels])
-    proba /= proba.sum(axis=1, keepdims=True)
-    if rng.random() < 0.5:  # ties: two decimals and a floor, renormalised
-        proba = np.round(proba, 2) + 1e-3
-    else:  # near-equal rows: a third of them copies of others, moved by 1e-7
-        copies = rng.integers(0, n_samples, n_samples // 3)
-        proba[copies] = proba[rng.integers(0, n_samples, copies.size)]
-        proba[copies] = np.abs(proba[copies] + rng.normal(0, 1e-7, proba[copies].shape))
-    return labels, (proba / proba.sum(axis=1, keepdims=True)).astype(dtype)
-
-
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_filter_by_gives_cleanlabs_rows_on_ties_float32_and_near_equal_rows(dtype):
     """Cleanlab computes in the dtype it is given, and its rounding ties depend on it.
@@ -467,7 +441,7 @@ def test_filter_by_gives_cleanlabs_rows_on_ties_float32_and_near_equal_rows(dtyp
     cleanlab_rank = pytest.importorskip("cleanlab.rank")
     rng = np.random.default_rng(0)
     for trial in range(60):
-        labels, proba = _tied_or_near_equal_probabilities(rng, dtype)
+        labels, proba = tied_or_near_equal_probabilities(rng, dtype)
         kwargs = {
             "filter_by": CLEANLAB_FILTERS[trial % len(CLEANLAB_FILTERS)],
             "min_examples_per_class": [1, 5][trial % 2],
@@ -491,7 +465,7 @@ def test_filter_by_gives_cleanlabs_rows_on_ties_float32_and_near_equal_rows(dtyp
 
 
 def test_float32_probabilities_are_not_copied_to_float64():
-    labels, proba = _tied_or_near_equal_probabilities(np.random.default_rng(1), np.float32)
+    labels, proba = tied_or_near_equal_probabilities(np.random.default_rng(1), np.float32)
     assert check_proba(proba, "pred_probs") is proba
 
 

@@ -13,6 +13,7 @@ import warnings
 
 import numpy as np
 import pytest
+from _label_cases import CLEANLAB_FILTERS, tied_or_near_equal_probabilities
 
 from sklearn_lip.cleaning import (
     _checks,
@@ -25,34 +26,14 @@ from sklearn_lip.cleaning import (
 dask = pytest.importorskip("dask")
 da = pytest.importorskip("dask.array")
 
-FILTERS = (
-    "prune_by_noise_rate",
-    "prune_by_class",
-    "both",
-    "confident_learning",
-    "predicted_neq_given",
-    "low_normalized_margin",
-    "low_self_confidence",
-)
 RANKINGS = (None, "self_confidence", "normalized_margin", "confidence_weighted_entropy")
 SCORES = ("margin", "self_confidence", "normalized_margin", "confidence_weighted_entropy")
 
 
 def _tied_or_near_equal(seed, dtype):
-    """Rows of rounded (tied) or almost duplicated probabilities (as in test_cleaning)."""
+    """Tied rows for odd seeds, near-equal rows for even ones; 60-199 rows, 2-6 classes."""
     rng = np.random.default_rng(seed)
-    n_samples, n_classes = int(rng.integers(60, 200)), int(rng.integers(2, 7))
-    labels = rng.integers(0, n_classes, n_samples)
-    logits = rng.normal(size=(n_samples, n_classes)) * rng.uniform(0.5, 4)
-    proba = np.exp(logits + 2 * np.eye(n_classes)[labels])
-    proba /= proba.sum(axis=1, keepdims=True)
-    if seed % 2:  # ties: two decimals and a floor, renormalised
-        proba = np.round(proba, 2) + 1e-3
-    else:  # near-equal rows: a third of them copies of others, moved by 1e-7
-        copies = rng.integers(0, n_samples, n_samples // 3)
-        proba[copies] = proba[rng.integers(0, n_samples, copies.size)]
-        proba[copies] = np.abs(proba[copies] + rng.normal(0, 1e-7, proba[copies].shape))
-    return labels, (proba / proba.sum(axis=1, keepdims=True)).astype(dtype)
+    return tied_or_near_equal_probabilities(rng, dtype, (60, 200), (2, 7), ties=bool(seed % 2))
 
 
 @pytest.fixture(autouse=True)
@@ -98,13 +79,13 @@ def test_every_filter_and_ranking_gives_the_in_memory_rows(dtype, tmp_path, monk
     for seed in range(8):
         labels, proba = _tied_or_near_equal(seed, dtype)
         engines = _engines(labels, proba, tmp_path)
-        for index, filter_by in enumerate(FILTERS):
+        for index, filter_by in enumerate(CLEANLAB_FILTERS):
             kwargs = {  # every (filter, ranking) pair twice over the seeds
                 "filter_by": filter_by,
                 "return_indices_ranked_by": RANKINGS[(seed + index) % len(RANKINGS)],
                 "min_examples_per_class": [1, 5][seed // 4],
             }
-            if seed % 3 == 0 and filter_by in FILTERS[:3]:
+            if seed % 3 == 0 and filter_by in CLEANLAB_FILTERS[:3]:
                 kwargs["frac_noise"] = 0.5
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
