@@ -12,6 +12,7 @@ from joblib import parallel_config
 from sklearn import config_context
 from sklearn.base import clone
 from sklearn.datasets import make_blobs, make_classification
+from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.exceptions import FitFailedWarning, NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
@@ -584,15 +585,16 @@ def _plain_and_cleaned_fold_proba(clf, X, y):
     seed = np.random.RandomState(clf.random_state).randint(np.iinfo(np.int32).max)
     folds = list(StratifiedKFold(clf.cv, shuffle=True, random_state=seed).split(X, y_encoded))
     plain, cleaned = np.empty((len(y), len(clf.classes_))), np.empty((len(y), len(clf.classes_)))
+    fold_model = clone(clf.estimator).set_params(**clf.fold_params_)
     for train, test in folds:
-        plain[test] = clone(clf.estimator).fit(X[train], y[train]).predict_proba(X[test])
+        plain[test] = clone(fold_model).fit(X[train], y[train]).predict_proba(X[test])
         out_of_fold = np.zeros((len(y), len(clf.classes_)))
         in_sample, n_models = np.zeros_like(out_of_fold), np.zeros(len(y))
         for _, other in folds:
             rows = np.setdiff1d(train, other)
             if len(rows) == len(train):  # the fold itself
                 continue
-            proba = clone(clf.estimator).fit(X[rows], y[rows]).predict_proba(X)
+            proba = clone(fold_model).fit(X[rows], y[rows]).predict_proba(X)
             out_of_fold[other] = proba[other]
             in_sample[rows] += proba[rows]
             n_models[rows] += 1
@@ -604,7 +606,7 @@ def _plain_and_cleaned_fold_proba(clf, X, y):
             method="class_margin",
         )
         kept = train[~issues]
-        cleaned[test] = clone(clf.estimator).fit(X[kept], y[kept]).predict_proba(X[test])
+        cleaned[test] = clone(fold_model).fit(X[kept], y[kept]).predict_proba(X[test])
     return plain, cleaned
 
 
@@ -637,11 +639,23 @@ def test_auto_with_two_folds_still_finds_a_clear_gain():
     [
         (KNeighborsClassifier(n_neighbors=1), 0.35, True),  # memorises: cleaning wins clearly
         (LogisticRegression(), 0.0, False),  # the cleaned folds gain nothing on clean labels
+        # stops early (after 20 of 50 iterations): the folds train 20 iterations, no hold-out
+        (
+            HistGradientBoostingClassifier(early_stopping=True, max_iter=50, random_state=0),
+            0.35,
+            True,
+        ),
     ],
 )
 def test_auto_keeps_the_cleaned_fit_only_on_significant_held_out_evidence(estimator, rate, cleaned):
     X, _, y_noisy, _ = _noisy_task(n_samples=600, rate=rate, seed=2)
     clf = CleanLabelClassifier(estimator, random_state=0).fit(X, y_noisy)
+    if isinstance(estimator, HistGradientBoostingClassifier):
+        n_iter = clone(estimator).fit(X, y_noisy).n_iter_
+        assert n_iter < estimator.max_iter
+        assert clf.fold_params_ == {"early_stopping": False, "max_iter": n_iter}
+    else:
+        assert clf.fold_params_ == {}
     plain, fold_cleaned = _plain_and_cleaned_fold_proba(clf, X, y_noisy)
     rows = np.arange(600)
     gain = fold_cleaned[rows, y_noisy] - plain[rows, y_noisy]
@@ -696,6 +710,7 @@ def test_clean_true_always_drops_and_false_never_drops_the_flagged_rows():
     for clf in (never, auto):
         np.testing.assert_array_equal(clf.label_issues_["is_label_issue"], flagged)
     assert always.cleaned_ and not never.cleaned_ and not auto.cleaned_
+    assert always.fold_params_ == never.fold_params_ == auto.fold_params_ == {}
     assert always.validation_z_ is None and never.validation_scores_ is None
     kept = LogisticRegression().fit(X[~flagged], y_noisy[~flagged])
     np.testing.assert_allclose(always.estimator_.coef_, kept.coef_)

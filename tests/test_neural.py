@@ -23,7 +23,7 @@ pytest.importorskip("skorch")
 
 from skorch.callbacks import Callback, EarlyStopping  # noqa: E402
 
-from sklearn_lip import SymmetricNoise  # noqa: E402
+from sklearn_lip import CleanLabelClassifier, SymmetricNoise  # noqa: E402
 from sklearn_lip.losses import (  # noqa: E402
     ClassifierConsistentLoss,
     GeneralizedCrossEntropy,
@@ -700,3 +700,20 @@ def test_lap_modes_and_the_doctest_data():
         clf = LIPClassifier(lap=lap, **{**FAST, "k": 1}).fit(X, y)
         assert clf.lap_ == lap
         np.testing.assert_allclose(clf.refined_singular_values_[:1], clf.singular_values_[:1])
+
+
+def test_cleaning_folds_reuse_the_networks_chosen_epochs(four_class_task):
+    """Around an early-stopped network, the fold networks train its chosen number of epochs.
+
+    They neither hold out rows of their own nor validate LIP (``k=None``), and a declined
+    cleaning keeps the plain network fitted first, so no network is trained twice.
+    """
+    X, y = four_class_task
+    y_noisy = SymmetricNoise(0.2, random_state=0).fit_resample(X, y)[1]
+    network = LIPClassifier(**FAST)
+    clf = CleanLabelClassifier(network, clean=False, cv=2, random_state=0).fit(X, y_noisy)
+    plain = clone(network).fit(X, y_noisy)
+    assert plain.epoch_rule_ == "cv" and plain.best_epoch_ < FAST["max_epochs"]
+    assert clf.fold_params_ == {"early_stopping": False, "max_epochs": plain.best_epoch_, "k": None}
+    assert not clf.cleaned_ and clf.estimator_.best_epoch_ == plain.best_epoch_
+    np.testing.assert_array_equal(clf.predict_proba(X), plain.predict_proba(X))

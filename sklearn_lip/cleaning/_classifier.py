@@ -15,6 +15,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy.stats import norm
+from sklearn.base import clone
 from sklearn.exceptions import FitFailedWarning
 from sklearn.model_selection import StratifiedKFold, check_cv
 from sklearn.utils import check_random_state, column_or_1d, indexable
@@ -27,7 +28,7 @@ from .._head import paired_z
 from ._checks import MinPerClassWarning, RowBlocks
 from ._cleanlab import _CLEANLAB_FILTERS, cleanlab_issues
 from ._confident import estimate_noise_matrix
-from ._folds import fit_rows, held_out_cleaned_proba, out_of_fold_proba
+from ._folds import fit_rows, fold_budget, held_out_cleaned_proba, out_of_fold_proba
 from ._rank import block_quality
 from ._rules import METHODS, flag_issues
 
@@ -44,8 +45,12 @@ class CleanLabelClassifier(BaseWrappingClassifier):
     """Classifier that flags likely label issues with confident learning and trains without them.
 
     ``fit`` computes out-of-fold predicted probabilities of ``estimator`` (stratified K folds),
-    flags label issues with :func:`find_label_issues`, and fits a clone of ``estimator`` once
-    on the rows that are kept, without reweighting them. Predictions come from that clone.
+    flags label issues with :func:`find_label_issues`, and fits a clone of ``estimator`` on
+    the rows that are kept, without reweighting them. Predictions come from that clone.
+    Unless ``clean=True``, the plain clone on every row is fitted first: it is the final
+    model when the flagged rows are kept, and the fold models train as long as its own early
+    stopping chose (``fold_params_``), which makes cleaning around an early-stopped network
+    cost a few fits rather than many.
     By default (``clean="auto"``) the flagged rows are dropped only where that is shown to
     help: the same folds are fitted again without flagged training rows, and the cleaned fit
     is kept when its out-of-fold predictions beat the plain ones on the given (noisy) labels
@@ -193,6 +198,16 @@ class CleanLabelClassifier(BaseWrappingClassifier):
 
     validation_threshold_ : float or None
         The z that ``clean="auto"`` needs, ``norm.isf(significance)``; ``None`` otherwise.
+
+        .. versionadded:: 0.3
+
+    fold_params_ : dict
+        The parameters set on the clones of ``estimator`` that the folds fit, so that they
+        train as long as the plain fit on every row did instead of each stopping early on
+        rows of its own: ``{"early_stopping": False, "max_epochs": best_epoch_, "k": None}``
+        for a :class:`~sklearn_lip.LIPClassifier` that chose an epoch, ``{"early_stopping":
+        False, "max_iter": n_iter_}`` for histogram gradient boosting that stopped early;
+        ``{}`` for other estimators, and with ``clean=True`` (no plain fit is made then).
 
         .. versionadded:: 0.3
 
@@ -384,8 +399,15 @@ class CleanLabelClassifier(BaseWrappingClassifier):
         else:
             splitter = check_cv(self.cv)
         splits = list(splitter.split(X, y_encoded))
+        plain = None
+        self.fold_params_ = {}
+        if self.clean is not True:  # the plain fit may be the final one: fit it first, and
+            # let the fold models train as long as its own early stopping chose (if it has one)
+            plain = fit_rows(estimator, X, y, np.arange(len(y)), params)
+            self.fold_params_ = fold_budget(plain)
+        fold_estimator = clone(estimator).set_params(**self.fold_params_)
         pred_proba, in_sample_proba = out_of_fold_proba(
-            estimator,
+            fold_estimator,
             X,
             y,
             self.classes_,
@@ -405,10 +427,12 @@ class CleanLabelClassifier(BaseWrappingClassifier):
             "predicted_label": self.classes_[pred_proba.argmax(axis=1)],
         }
         self.cleaned_ = self._decide(
-            estimator, X, y, y_encoded, splits, params, pred_proba, issues, seed
+            fold_estimator, X, y, y_encoded, splits, params, pred_proba, issues, seed
         )
-        rows = np.flatnonzero(~issues) if self.cleaned_ else np.arange(len(y))
-        self.estimator_ = fit_rows(estimator, X, y, rows, params)
+        if self.cleaned_ or plain is None:
+            rows = np.flatnonzero(~issues) if self.cleaned_ else np.arange(len(y))
+            plain = fit_rows(estimator, X, y, rows, params)
+        self.estimator_ = plain
         return self
 
     def _flag(self, labels, pred_proba, in_sample_proba, class_names=None):

@@ -11,7 +11,7 @@ from sklearn.utils.parallel import Parallel, delayed
 
 from .._compat import _safe_indexing
 
-__all__ = ["fit_rows", "held_out_cleaned_proba", "out_of_fold_proba"]
+__all__ = ["fit_rows", "fold_budget", "held_out_cleaned_proba", "out_of_fold_proba"]
 
 
 def _class_proba(estimator, X, classes):
@@ -51,6 +51,30 @@ def fit_rows(estimator, X, y, rows, params):
     return clone(estimator).fit(
         _safe_indexing(X, rows), y[rows], **_rows_of_params(params, rows, len(y))
     )
+
+
+def fold_budget(fitted):
+    """Parameters under which clones train as long as ``fitted`` did, without stopping early.
+
+    Fold models then reuse the number of epochs or iterations that the full fit's own early
+    stopping chose, rather than each holding out rows of its fold to choose it again (several
+    fits' cost around a network with cross-validated curves; a failed fit where a fold's
+    hold-out is too small). Two kinds of estimator have such a budget:
+
+    - :class:`~sklearn_lip.LIPClassifier` with a ``best_epoch_``: ``max_epochs`` that many
+      epochs, ``early_stopping=False``, and ``k=None`` (no LIP, whose validation would train
+      another network);
+    - scikit-learn's histogram gradient boosting when it stopped early (``do_early_stopping_``):
+      ``max_iter=n_iter_``, ``early_stopping=False``.
+
+    Returns ``{}`` for any other estimator (its clones are fitted as they are).
+    """
+    params = fitted.get_params(deep=False)
+    if "max_epochs" in params and getattr(fitted, "best_epoch_", None) is not None:
+        return {"early_stopping": False, "max_epochs": int(fitted.best_epoch_), "k": None}
+    if "max_iter" in params and getattr(fitted, "do_early_stopping_", False):
+        return {"early_stopping": False, "max_iter": int(fitted.n_iter_)}
+    return {}
 
 
 def _fold_proba(estimator, X, y, train, test, params, classes, in_sample):
