@@ -193,13 +193,13 @@ def _gram_sums(X, Y, sample_weight, U, V, fit_intercept):
     return zz, zy
 
 
-def _dense_sums(X, Y, sample_weight, U, V, fit_intercept):
-    """``(zz, zy)`` of a dense block, ``_CACHE_ROWS`` rows at a time in reused buffers.
+def _projected_sums(X, Y, sample_weight, U, V, fit_intercept):
+    """``(zz, zy)`` of a dense or CSR block, ``_CACHE_ROWS`` rows at a time in reused buffers.
 
     Each piece is projected once and reduced by matrix-vector products over its rows, all in
     X's precision (float32 for float32 ``X``, float64 otherwise); the pieces' sums add up in
-    float64. Nothing of the block's length is allocated, so the projection stays in cache and
-    the pass costs about one product ``X @ W``.
+    float64. Nothing of the block's length is allocated (a CSR piece shares the block's
+    arrays), so the projection stays in cache and the pass costs about one product ``X @ W``.
     """
     n_samples = X.shape[0]
     n_components = U.shape[1]
@@ -218,11 +218,14 @@ def _dense_sums(X, Y, sample_weight, U, V, fit_intercept):
     cross = np.zeros((n_components, V.shape[0]))  # Z^T D Y, for 2-D Y
     for rows in gen_batches(n_samples, piece):
         m = rows.stop - rows.start
-        block = X[rows]
+        block = rows_of(X, rows)
         if block.dtype != dtype:
             block = block.astype(dtype)
         z, prod, w_z = Z[:m], product[:m], weighted[:m]
-        np.matmul(block, U_x, out=z)
+        if sparse.issparse(block):
+            z[...] = block @ U_x
+        else:
+            np.matmul(block, U_x, out=z)
         if fit_intercept:
             z += U[-1].astype(dtype)
         if sample_weight is not None:
@@ -246,16 +249,14 @@ def _dense_sums(X, Y, sample_weight, U, V, fit_intercept):
 def block_lap_sums(X, Y, sample_weight, U, V, fit_intercept):
     """``(zz, zy)`` of one block of rows: the LAP row sums, float64.
 
-    A very sparse block uses the Gram form (:func:`_gram_sums`), another sparse block the
-    projection, a dense one :func:`_dense_sums`.
+    A very sparse block uses the Gram form (:func:`_gram_sums`), any other the projection in
+    cache-sized pieces (:func:`_projected_sums`).
     """
-    if not sparse.issparse(X):
-        return _dense_sums(X, Y, sample_weight, U, V, fit_intercept)
-    X = X.tocsr()
-    if _use_gram(X, U.shape[1]):
-        return _gram_sums(X, Y, sample_weight, U, V, fit_intercept)
-    Z = project_rows(X, slice(None), U, fit_intercept)
-    return lap_row_sums(Z, project_labels(Y, slice(None), V), sample_weight)
+    if sparse.issparse(X):
+        X = X.tocsr()
+        if _use_gram(X, U.shape[1]):
+            return _gram_sums(X, Y, sample_weight, U, V, fit_intercept)
+    return _projected_sums(X, Y, sample_weight, U, V, fit_intercept)
 
 
 def log_loss_sums(Z, Y, sample_weight, singular_values, Vt, k):

@@ -330,8 +330,11 @@ def test_gram_form_equals_the_projection(
     monkeypatch.setattr(_row_sums, "_use_gram", lambda X, n_components: False)
     projected = lip_refine(W, X, labels, 2, **kwargs)
     dense = lip_refine(W, X.toarray(), labels, 2, **kwargs)
-    np.testing.assert_allclose(gram, projected, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(gram, dense, rtol=1e-10, atol=1e-12)
+    monkeypatch.setattr(_row_sums, "_CACHE_ROWS", 7)  # many pieces, the last one shorter
+    pieces = [lip_refine(W, data, labels, 2, **kwargs) for data in (X, X.toarray())]
+    assert X.shape[0] % 7 and X.shape[0] > 3 * 7
+    for refined in (projected, dense, *pieces):
+        np.testing.assert_allclose(gram, refined, rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("lap", ["paper", "scaled"])
