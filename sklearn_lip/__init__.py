@@ -15,6 +15,7 @@ from .cleaning import (
     confident_joint,
     estimate_noise_matrix,
     find_label_issues,
+    fit_clean_dask,
     label_quality_scores,
 )
 from .meta import LIPMetaClassifier, fit_lip_dask
@@ -47,6 +48,7 @@ __all__ = [
     "corrupt_labels",
     "estimate_noise_matrix",
     "find_label_issues",
+    "fit_clean_dask",
     "fit_lip_dask",
     "label_quality_scores",
     "lip_refine",

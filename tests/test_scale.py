@@ -12,11 +12,13 @@ import warnings
 import numpy as np
 import pytest
 from scipy import sparse
-from sklearn.linear_model import SGDClassifier
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression, SGDClassifier
 
 from sklearn_lip import LIPMetaClassifier, fit_lip_dask, lip_refine
 from sklearn_lip._dask import lap_sums_dask  # imports Dask only when it runs
 from sklearn_lip._head import Fold, fit_head, label_targets
+from sklearn_lip.cleaning import CleanLabelClassifier, fit_clean_dask
 from sklearn_lip.meta import _label_rows, loss_family
 
 da = pytest.importorskip("dask.array")
@@ -227,6 +229,103 @@ def test_fit_lip_dask_errors(blobs):
         _label_rows(np.array([0, 7, 2]), np.arange(4), "log", "paper", binary=False)
 
 
+# --- Cleaning on Dask arrays --------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def noisy_blobs(blobs):
+    """``blobs`` with 25% of the training labels moved to the next class.
+
+    The held-out block (the last 400 rows) keeps its labels.
+    """
+    X, y, X_dask, _ = blobs
+    flipped = np.random.RandomState(1).rand(2000) < 0.25
+    y_noisy = np.where(flipped, (y[:2000] + 1) % 4, y[:2000])
+    return X, y, X_dask, y_noisy, flipped
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"clean": False},
+        {"clean": True, "in_sample_weight": 0.0},
+        {"clean": True, "filter_by": "prune_by_noise_rate"},
+        {
+            "clean": False,
+            # an iterable of (train, test) halves, as fit takes it
+            "cv": [
+                (np.arange(1000, 2000), np.arange(1000)),
+                (np.arange(1000), np.arange(1000, 2000)),
+            ],
+        },
+    ],
+)
+def test_fit_clean_dask_equals_the_in_memory_fit(noisy_blobs, params):
+    # LogisticRegression brings each fold's rows into memory: the same fold models as fit's.
+    X, _, X_dask, y_noisy, _ = noisy_blobs
+    clf = CleanLabelClassifier(LogisticRegression(), cv=3, random_state=0).set_params(**params)
+    on_dask = fit_clean_dask(clone(clf), X_dask[:2000], da.from_array(y_noisy, chunks=500))
+    in_memory = clf.fit(X[:2000], y_noisy)
+    assert on_dask.cleaned_ == in_memory.cleaned_ == (params["clean"] is True)
+    assert on_dask.validation_z_ is None and on_dask.fold_params_ == {}
+    for column, values in in_memory.label_issues_.items():
+        np.testing.assert_allclose(on_dask.label_issues_[column], values, rtol=1e-12)
+    np.testing.assert_allclose(on_dask.noise_matrix_, in_memory.noise_matrix_, rtol=1e-12)
+    np.testing.assert_allclose(on_dask.estimator_.coef_, in_memory.estimator_.coef_, rtol=1e-10)
+    assert on_dask.n_features_in_ == 6 and not hasattr(on_dask, "feature_names_in_")
+
+
+def test_fit_clean_dask_decides_on_the_held_out_block(noisy_blobs):
+    X, y, X_dask, y_noisy, flipped = noisy_blobs
+    y_dask = da.from_array(y_noisy, chunks=400)
+    validation = (X_dask[2000:], y[2000:])
+    clf = fit_clean_dask(
+        CleanLabelClassifier(incremental(), cv=3, random_state=0),
+        X_dask[:2000],
+        y_dask,
+        classes=np.arange(4),
+        validation=validation,
+    )
+    flagged = clf.label_issues_["is_label_issue"]
+    assert (flagged & flipped).sum() > 0.7 * flipped.sum()
+    # The evidence: the plain and the cleaned fit on the held-out block's labels.
+    kept = np.flatnonzero(~flagged)
+    plain = clone(incremental()).fit(X_dask[:2000], y_dask, classes=np.arange(4))
+    cleaned = clone(incremental()).fit(X_dask[:2000][kept], y_dask[kept], classes=np.arange(4))
+    rows = np.arange(400)
+    plain_given = plain.predict_proba(X[2000:])[rows, y[2000:]]
+    cleaned_given = cleaned.predict_proba(X[2000:])[rows, y[2000:]]
+    assert clf.validation_scores_["plain"] == pytest.approx(plain_given.mean())
+    assert clf.validation_scores_["cleaned"] == pytest.approx(cleaned_given.mean())
+    difference = cleaned_given - plain_given
+    z = difference.mean() / difference.std(ddof=1) * np.sqrt(400)
+    assert clf.validation_z_ == pytest.approx(z)
+    assert clf.cleaned_ == (z >= clf.validation_threshold_ and clf.validation_accuracy_z_ > 0)
+    assert clf.cleaned_  # 25% noise: the cleaned fit wins clearly
+    np.testing.assert_allclose(clf.predict_proba(X[2000:]), cleaned.predict_proba(X[2000:]))
+    predicted = wrappers.ParallelPostFit(clf).predict(X_dask[2000:])
+    assert isinstance(predicted, da.Array)
+
+
+def test_fit_clean_dask_errors(noisy_blobs):
+    X, _, X_dask, y_noisy, _ = noisy_blobs
+    clf = CleanLabelClassifier(incremental())
+    with pytest.raises(ValueError, match=r"clean='auto' decides on held-out rows"):
+        fit_clean_dask(clf, X_dask[:2000], y_noisy, classes=np.arange(4))
+    with pytest.raises(TypeError, match="needs a Dask array X"):
+        fit_clean_dask(clf, X[:2000], y_noisy, validation=(X[2000:], y_noisy[:400]))
+    with pytest.raises(ValueError, match="X has 2400 rows but y has 2000"):
+        fit_clean_dask(clf, X_dask, y_noisy, validation=(X[2000:], y_noisy[:400]))
+    with pytest.raises(ValueError, match=r"validation has labels \[9\]"):
+        fit_clean_dask(
+            clf,
+            X_dask[:2000],
+            y_noisy,
+            classes=np.arange(4),
+            validation=(X[2000:2003], np.array([0, 9, 1])),
+        )
+
+
 # --- A real dask.distributed LocalCluster (worker processes) -----------------------------
 
 
@@ -272,6 +371,22 @@ def test_local_cluster_lip_refine_and_fit(client, problem, blobs):
     expected = _in_memory_head(clf, X_blobs[:2000], y_blobs[:2000], X_blobs[2000:], y_blobs[2000:])
     assert clf.k_ == expected.k
     assert rel_err(np.vstack([clf.coef_.T, clf.intercept_]), expected.coef) < 1e-10
+
+
+def test_local_cluster_fit_clean_dask(client, noisy_blobs):
+    _, y, X_dask, y_noisy, _ = noisy_blobs
+    clf = CleanLabelClassifier(incremental(), cv=3, random_state=0)
+    data = (X_dask[:2000], da.from_array(y_noisy, chunks=400))
+    kwargs = {"classes": np.arange(4), "validation": (X_dask[2000:], y[2000:])}
+    with client.as_current(), distributed.get_task_stream(client) as stream:
+        on_cluster = fit_clean_dask(clone(clf), *data, **kwargs)
+    workers = {task["worker"] for task in stream.data}
+    assert workers and workers <= set(client.scheduler_info()["workers"])
+    threaded = fit_clean_dask(clone(clf), *data, **kwargs)
+    for column, values in threaded.label_issues_.items():
+        np.testing.assert_array_equal(on_cluster.label_issues_[column], values)
+    assert on_cluster.cleaned_ == threaded.cleaned_
+    assert on_cluster.validation_z_ == pytest.approx(threaded.validation_z_)
 
 
 # --- Chunked NumPy / sparse input: peak memory does not grow with n ----------------------

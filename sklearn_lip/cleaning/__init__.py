@@ -25,14 +25,15 @@ time, Dask arrays by their chunks), ``_confident``
 (:func:`label_quality_scores` and the scores behind it), ``_rules`` (this package's rules,
 ``method=``), ``_cleanlab`` (cleanlab's seven ``filter_by`` rules, kept exact), ``_filter``
 (:func:`find_label_issues`, which dispatches to one or the other), ``_folds`` (out-of-fold
-probabilities) and ``_classifier`` (:class:`CleanLabelClassifier`).
+probabilities), ``_dask_folds`` (the same on Dask arrays) and ``_classifier``
+(:class:`CleanLabelClassifier`, :func:`fit_clean_dask`).
 """
 
 # Authors: sklearn-lip developers
 # SPDX-License-Identifier: BSD-3-Clause
 
 from ._checks import MinPerClassWarning
-from ._classifier import CleanLabelClassifier
+from ._classifier import CleanLabelClassifier, fit_clean_dask
 from ._confident import confident_joint, estimate_noise_matrix
 from ._filter import find_label_issues
 from ._rank import label_quality_scores
@@ -43,5 +44,6 @@ __all__ = [
     "confident_joint",
     "estimate_noise_matrix",
     "find_label_issues",
+    "fit_clean_dask",
     "label_quality_scores",
 ]

@@ -24,15 +24,18 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._base import BaseWrappingClassifier
 from .._compat import HasMethods, Interval, StrOptions, _fit_context
+from .._dask import import_dask
 from .._head import paired_z
+from .._row_sums import is_dask
 from ._checks import MinPerClassWarning, RowBlocks
 from ._cleanlab import _CLEANLAB_FILTERS, cleanlab_issues
 from ._confident import estimate_noise_matrix
+from ._dask_folds import dask_fold_proba, proba_of
 from ._folds import fit_rows, fold_budget, held_out_cleaned_proba, out_of_fold_proba
 from ._rank import block_quality
 from ._rules import METHODS, flag_issues
 
-__all__ = ["CleanLabelClassifier"]
+__all__ = ["CleanLabelClassifier", "fit_clean_dask"]
 
 
 def _mean_difference_z(differences):
@@ -378,27 +381,11 @@ class CleanLabelClassifier(BaseWrappingClassifier):
                 f"Found array with 0 sample(s) (shape={tuple(shape)}) while a minimum of 1 is "
                 f"required by {type(self).__name__}."
             )
-        self.classes_, y_encoded = np.unique(y, return_inverse=True)
-        if len(self.classes_) < 2:
-            raise ValueError(f"{type(self).__name__} needs at least 2 classes in y; got 1 class.")
-        if self.method is not None and self.filter_by is not None:
-            raise ValueError(
-                f"{type(self).__name__}: pass either method (this package's rules) or "
-                f"filter_by (cleanlab's); got method={self.method!r} and "
-                f"filter_by={self.filter_by!r}."
-            )
+        y_encoded = self._encode_labels(y)
         estimator = self._get_estimator()
         sample_weight = self._validate_sample_weight(sample_weight, X)
         params = self._inner_fit_params(sample_weight, fit_params)
-
-        rng = check_random_state(self.random_state)
-        seed = rng.randint(np.iinfo(np.int32).max)
-        self._check_cv_fits_classes(y)
-        if isinstance(self.cv, Integral):
-            splitter = StratifiedKFold(self.cv, shuffle=True, random_state=seed)
-        else:
-            splitter = check_cv(self.cv)
-        splits = list(splitter.split(X, y_encoded))
+        splits, seed = self._splits(X, y, y_encoded)
         plain = None
         self.fold_params_ = {}
         if self.clean is not True:  # the plain fit may be the final one: fit it first, and
@@ -414,18 +401,9 @@ class CleanLabelClassifier(BaseWrappingClassifier):
             splits,
             params,
             self.n_jobs,
-            in_sample=self.filter_by is None and self.in_sample_weight > 0,
+            in_sample=self._needs_in_sample(),
         )
-        issues, blocks = self._flag(y_encoded, pred_proba, in_sample_proba, self.classes_)
-        self.noise_matrix_ = estimate_noise_matrix(y_encoded, pred_proba)
-        # A dict of equal-length columns, like cv_results_: pandas.DataFrame(label_issues_)
-        # gives cleanlab's get_label_issues() table without making pandas a dependency.
-        self.label_issues_ = {
-            "is_label_issue": issues,
-            "label_quality": blocks.concat(block_quality, "margin")[0],
-            "given_label": self.classes_[y_encoded],
-            "predicted_label": self.classes_[pred_proba.argmax(axis=1)],
-        }
+        issues = self._record_issues(y_encoded, pred_proba, in_sample_proba)
         self.cleaned_ = self._decide(
             fold_estimator, X, y, y_encoded, splits, params, pred_proba, issues, seed
         )
@@ -434,6 +412,112 @@ class CleanLabelClassifier(BaseWrappingClassifier):
             plain = fit_rows(estimator, X, y, rows, params)
         self.estimator_ = plain
         return self
+
+    def _fit_dask(self, X, y, validation, fit_params):
+        """:meth:`fit` on Dask arrays, out of core: the code path of :func:`fit_clean_dask`."""
+        _, da = import_dask()
+        if not is_dask(X):
+            raise TypeError(
+                f"fit_clean_dask needs a Dask array X; got {type(X).__name__}. Use "
+                "CleanLabelClassifier.fit for data in memory."
+            )
+        if self.clean == "auto" and validation is None:
+            raise ValueError(
+                "clean='auto' decides on held-out rows: pass validation=(X_val, y_val), or "
+                "clean=True or clean=False."
+            )
+        y = column_or_1d(np.asarray(y), warn=True)  # the labels come to the client
+        check_classification_targets(y)
+        if len(y) != X.shape[0]:
+            raise ValueError(f"X has {X.shape[0]} rows but y has {len(y)} labels.")
+        y_encoded = self._encode_labels(y)
+        self.n_features_in_ = X.shape[1]
+        vars(self).pop("feature_names_in_", None)  # Dask arrays carry no feature names
+        X = X.rechunk({1: -1})  # blocks of whole rows, for the estimator's predictions
+        labels = da.from_array(y, chunks=(X.chunks[0],))
+        splits, _ = self._splits(X, y, y_encoded)
+        estimator = self._get_estimator()
+        plain = None
+        self.fold_params_ = {}
+        if self.clean is not True:
+            plain = clone(estimator).fit(X, labels, **fit_params)
+            self.fold_params_ = fold_budget(plain)
+        pred_proba, in_sample_proba = dask_fold_proba(
+            clone(estimator).set_params(**self.fold_params_),
+            X,
+            labels,
+            self.classes_,
+            splits,
+            fit_params,
+            in_sample=self._needs_in_sample(),
+        )
+        issues = self._record_issues(y_encoded, pred_proba, in_sample_proba)
+        self.validation_scores_ = self.validation_z_ = self.validation_threshold_ = None
+        self.validation_accuracy_z_ = None
+        cleaned = None
+        if issues.any() and self.clean is not False:
+            kept = np.flatnonzero(~issues)
+            cleaned = clone(estimator).fit(X[kept], labels[kept], **fit_params)
+        self.cleaned_ = cleaned is not None
+        if cleaned is not None and plain is not None:  # clean="auto": the held-out block decides
+            X_val, y_val = validation
+            y_val = column_or_1d(np.asarray(y_val))
+            unknown = np.setdiff1d(y_val, self.classes_)
+            if unknown.size:
+                raise ValueError(
+                    f"validation has labels {unknown[:5].tolist()} that are not in classes_ "
+                    f"{self.classes_.tolist()}."
+                )
+            y_val = np.searchsorted(self.classes_, y_val)
+            self.cleaned_ = self._weigh_evidence(
+                y_val,
+                proba_of(plain, X_val, self.classes_),
+                proba_of(cleaned, X_val, self.classes_),
+            )
+        if not self.cleaned_ and plain is None:  # clean=True and nothing flagged
+            plain = clone(estimator).fit(X, labels, **fit_params)
+        self.estimator_ = cleaned if self.cleaned_ else plain
+        return self
+
+    def _encode_labels(self, y):
+        """Set ``classes_``; the labels as indices into it. Checks the rule parameters too."""
+        self.classes_, y_encoded = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError(f"{type(self).__name__} needs at least 2 classes in y; got 1 class.")
+        if self.method is not None and self.filter_by is not None:
+            raise ValueError(
+                f"{type(self).__name__}: pass either method (this package's rules) or "
+                f"filter_by (cleanlab's); got method={self.method!r} and "
+                f"filter_by={self.filter_by!r}."
+            )
+        return y_encoded
+
+    def _splits(self, X, y, y_encoded):
+        """The ``(train, test)`` folds of the rows, and the seed drawn for them."""
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        self._check_cv_fits_classes(y)
+        if isinstance(self.cv, Integral):
+            splitter = StratifiedKFold(self.cv, shuffle=True, random_state=seed)
+        else:
+            splitter = check_cv(self.cv)
+        return list(splitter.split(X, y_encoded)), seed
+
+    def _needs_in_sample(self):
+        return self.filter_by is None and self.in_sample_weight > 0
+
+    def _record_issues(self, y_encoded, pred_proba, in_sample_proba):
+        """Flag the rows; set ``noise_matrix_`` and ``label_issues_``; the flags."""
+        issues, blocks = self._flag(y_encoded, pred_proba, in_sample_proba, self.classes_)
+        self.noise_matrix_ = estimate_noise_matrix(y_encoded, pred_proba)
+        # A dict of equal-length columns, like cv_results_: pandas.DataFrame(label_issues_)
+        # gives cleanlab's get_label_issues() table without making pandas a dependency.
+        self.label_issues_ = {
+            "is_label_issue": issues,
+            "label_quality": blocks.concat(block_quality, "margin")[0],
+            "given_label": self.classes_[y_encoded],
+            "predicted_label": self.classes_[np.asarray(pred_proba.argmax(axis=1))],
+        }
+        return issues
 
     def _flag(self, labels, pred_proba, in_sample_proba, class_names=None):
         """The flagged rows, by ``method`` or ``filter_by``, and the blocks that ranked them.
@@ -489,9 +573,13 @@ class CleanLabelClassifier(BaseWrappingClassifier):
                 stacklevel=4,  # past _decide, fit and the _fit_context wrapper
             )
             return False
+        return self._weigh_evidence(y_encoded, pred_proba, cleaned_proba)
+
+    def _weigh_evidence(self, y_encoded, plain_proba, cleaned_proba):
+        """Record how the cleaned fit's held-out probabilities compare; whether they win."""
         rows = np.arange(len(y_encoded))
-        plain_given, cleaned_given = pred_proba[rows, y_encoded], cleaned_proba[rows, y_encoded]
-        plain_right = pred_proba.argmax(axis=1) == y_encoded
+        plain_given, cleaned_given = plain_proba[rows, y_encoded], cleaned_proba[rows, y_encoded]
+        plain_right = plain_proba.argmax(axis=1) == y_encoded
         cleaned_right = cleaned_proba.argmax(axis=1) == y_encoded
         self.validation_scores_ = {
             "plain": float(plain_given.mean()),
@@ -503,3 +591,77 @@ class CleanLabelClassifier(BaseWrappingClassifier):
         self.validation_accuracy_z_ = float(paired_z(cleaned_right, plain_right))
         self.validation_threshold_ = float(norm.isf(self.significance))
         return self.validation_z_ >= self.validation_threshold_ and self.validation_accuracy_z_ > 0
+
+
+def fit_clean_dask(classifier, X, y, *, validation=None, **fit_params):
+    """Fit a :class:`CleanLabelClassifier` on Dask arrays, out of core.
+
+    The cleaning recipe for data that does not fit in memory, like
+    :func:`~sklearn_lip.fit_lip_dask` for LIP: the fold models and the final model train on the
+    Dask arrays themselves (use an estimator that trains out of core, such as
+    ``dask_ml.wrappers.Incremental``), their out-of-fold and in-sample probabilities are
+    assembled block by block and persisted where they are computed (on the workers with a
+    ``distributed`` client), and the label issues are found in passes over those blocks
+    (:func:`find_label_issues` on Dask arrays). ``X`` is never brought into memory; the labels
+    and one flag, score and prediction per row are.
+
+    With ``clean="auto"`` the decision is made on a held-out block, as ``k="auto"`` is in
+    :func:`~sklearn_lip.fit_lip_dask`: the plain fit and the fit without the flagged rows are
+    compared on ``validation``'s (noisy) labels with the tests of ``fit``
+    (``validation_z_``, ``validation_accuracy_z_``), instead of refitting the folds.
+
+    Fits: one per fold, plus the plain fit (unless ``clean=True``) and the cleaned fit
+    (unless ``clean=False`` or nothing was flagged). Passes over ``X``: those of the fits,
+    and one prediction pass per fold model.
+
+    Parameters
+    ----------
+    classifier : CleanLabelClassifier
+        Fitted in place, as by ``classifier.fit``. ``cv`` and ``random_state`` draw the folds
+        as in ``fit``; ``n_jobs`` is not used (the scheduler runs the work). Row weights are
+        not supported on this path.
+    X : dask array of shape (n_samples, n_features)
+        Training features (NumPy or SciPy sparse blocks).
+    y : array-like or dask array of shape (n_samples,)
+        Given, possibly noisy, labels; computed into memory.
+    validation : tuple of (X_val, y_val), default=None
+        Held-out rows, disjoint from ``X``, on which ``clean="auto"`` decides (required then;
+        not used otherwise). Dask or NumPy arrays, sized for memory, as their predicted
+        probabilities are computed.
+    **fit_params : dict
+        Passed to every fit of ``estimator``, e.g. ``classes=`` for ``Incremental``.
+
+    Returns
+    -------
+    classifier : CleanLabelClassifier
+        The fitted classifier. Predict on NumPy blocks, or on Dask arrays through
+        ``dask_ml.wrappers.ParallelPostFit``.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> import numpy as np
+    >>> from dask_ml.wrappers import Incremental
+    >>> from sklearn.linear_model import SGDClassifier
+    >>> from sklearn_lip.cleaning import CleanLabelClassifier, fit_clean_dask
+    >>> rng = np.random.RandomState(0)
+    >>> centers = rng.normal(scale=3, size=(4, 5))
+    >>> y_all = rng.randint(0, 4, 1500)
+    >>> X_all = centers[y_all] + rng.normal(size=(1500, 5))
+    >>> flipped = rng.rand(1200) < 0.2  # noise on the training labels only
+    >>> y_noisy = np.where(flipped, (y_all[:1200] + 1) % 4, y_all[:1200])
+    >>> X = da.from_array(X_all, chunks=300)
+    >>> base = Incremental(SGDClassifier(loss="log_loss", random_state=0), shuffle_blocks=False)
+    >>> clf = fit_clean_dask(CleanLabelClassifier(base, cv=3, random_state=0), X[:1200],
+    ...                      da.from_array(y_noisy, chunks=300), classes=np.arange(4),
+    ...                      validation=(X[1200:], y_all[1200:]))
+    >>> flagged = clf.label_issues_["is_label_issue"]
+    >>> int(flipped.sum()), int((flagged & flipped).sum()), int(flagged.sum())
+    (252, 214, 403)
+    >>> clf.cleaned_, {name: round(score, 2) for name, score in clf.validation_scores_.items()}
+    (True, {'plain': 0.61, 'cleaned': 0.94, 'plain_accuracy': 0.69, 'cleaned_accuracy': 0.95})
+
+    The one-pass ``Incremental`` fit flags 214 of the 252 wrong labels (and 189 right ones),
+    and the fit without them predicts the held-out block far better, so it is kept.
+    """
+    return classifier._fit_dask(X, y, validation, fit_params)

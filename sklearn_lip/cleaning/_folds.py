@@ -11,7 +11,13 @@ from sklearn.utils.parallel import Parallel, delayed
 
 from .._compat import _safe_indexing
 
-__all__ = ["fit_rows", "fold_budget", "held_out_cleaned_proba", "out_of_fold_proba"]
+__all__ = [
+    "check_test_folds",
+    "fit_rows",
+    "fold_budget",
+    "held_out_cleaned_proba",
+    "out_of_fold_proba",
+]
 
 
 def _class_proba(estimator, X, classes):
@@ -161,6 +167,18 @@ def held_out_cleaned_proba(
     return out_of_fold_proba(estimator, X, y, classes, cleaned_splits, params, n_jobs)[0]
 
 
+def check_test_folds(splits, n_samples):
+    """Raise a ``ValueError`` unless the test folds cover every row exactly once."""
+    tested = np.zeros(n_samples, dtype=np.intp)
+    for _, test in splits:
+        tested[test] += 1
+    if np.any(tested != 1):
+        raise ValueError(
+            "cv must give test folds that cover every row exactly once (like KFold); "
+            f"{int(np.sum(tested != 1))} rows are in no test fold or in several."
+        )
+
+
 def out_of_fold_proba(estimator, X, y, classes, splits, params, n_jobs, in_sample=False):
     """Out-of-fold and (if ``in_sample``) in-sample predicted probabilities.
 
@@ -169,14 +187,7 @@ def out_of_fold_proba(estimator, X, y, classes, splits, params, n_jobs, in_sampl
     no fold model trained on gets its out-of-fold probabilities. ``in_sample_proba`` is None
     when ``in_sample`` is False.
     """
-    tested = np.zeros(len(y), dtype=np.intp)
-    for _, test in splits:
-        tested[test] += 1
-    if np.any(tested != 1):
-        raise ValueError(
-            "cv must give test folds that cover every row exactly once (like KFold); "
-            f"{int(np.sum(tested != 1))} rows are in no test fold or in several."
-        )
+    check_test_folds(splits, len(y))
     # A generator: each fold's (n_train, n_classes) in-sample block is added up and dropped as
     # it arrives, rather than all folds' blocks being held at once.
     fold_probas = Parallel(n_jobs=n_jobs, return_as="generator")(
