@@ -350,9 +350,10 @@ def _proba_block(index, n_rows):
     """Predicted probabilities of one block and its given labels (20% of them flipped)."""
     rng = np.random.default_rng([SEED, 4, index])
     truth = rng.integers(0, LABEL_CLASSES, n_rows)
-    logits = rng.normal(size=(n_rows, LABEL_CLASSES)) * 1.5
-    logits[np.arange(n_rows), truth] += 3
-    proba = np.exp(logits)
+    proba = rng.normal(size=(n_rows, LABEL_CLASSES))  # the logits, turned into probabilities
+    proba *= 1.5  # in place: a Dask block costs one block of memory while it is generated
+    proba[np.arange(n_rows), truth] += 3
+    np.exp(proba, out=proba)
     proba /= proba.sum(axis=1, keepdims=True)
     flip = rng.random(n_rows) < LABEL_NOISE
     labels = np.where(flip, rng.integers(0, LABEL_CLASSES, n_rows), truth)

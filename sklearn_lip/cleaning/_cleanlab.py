@@ -90,8 +90,12 @@ def _predicted_neq_given(block):
     return ((block.proba.argmax(axis=1) != block.labels) & ~_keep(block),)
 
 
-def _cleanlab_joint(blocks):
-    """Compute cleanlab's calibrated confident joint, the rows off its diagonal and ``keep``.
+def _cleanlab_joint(blocks, off_diagonal_rows=False):
+    """Compute cleanlab's calibrated confident joint, its off-diagonal rows and ``keep``.
+
+    Returns ``(joint, off_diagonal, keep, n_off_diagonal)``: the mask of the rows counted off
+    the diagonal (only with ``off_diagonal_rows``, else None: n booleans the pruning rules do
+    not need), cleanlab's ``keep`` mask, and how many rows are off the diagonal and not kept.
 
     Two passes: the thresholds, means of the given label's probability, are taken on the same
     1-D arrays as in memory (``proba[labels == k, k]``, gathered in row order), so they are
@@ -110,11 +114,15 @@ def _cleanlab_joint(blocks):
     del given  # n floats: the passes below need only the thresholds
     thresholds = np.maximum(thresholds, 2 * CLEANLAB_TOL)
     joint = np.zeros((n_classes, n_classes), dtype=np.int64)
-    off_diagonal = np.empty(blocks.n_samples, dtype=bool)
+    off_diagonal = np.empty(blocks.n_samples, dtype=bool) if off_diagonal_rows else None
     keep = np.empty(blocks.n_samples, dtype=bool)
+    n_off_diagonal = 0
     for rows, (part, off, kept) in blocks.map(_cleanlab_block, thresholds):
         joint += part
-        off_diagonal[rows], keep[rows] = off, kept
+        keep[rows] = kept
+        n_off_diagonal += int(np.sum(off & ~kept))
+        if off_diagonal_rows:
+            off_diagonal[rows] = off
     # cleanlab counts (confident, given) pairs and transposes the result, and calibrates in
     # expressions with more transposes: the same memory order here makes the total below
     # sum in the same order, since one bit of difference there can flip a rounding tie
@@ -122,7 +130,7 @@ def _cleanlab_joint(blocks):
     np.fill_diagonal(joint, np.maximum(np.diag(joint), 1))
     calibrated = (joint.T / np.maximum(joint.sum(axis=1), 1e-100) * counts).T
     calibrated = calibrated / max(np.sum(calibrated), 1e-100) * counts.sum()
-    return _round_rows(calibrated), off_diagonal, keep
+    return _round_rows(calibrated), off_diagonal, keep, n_off_diagonal
 
 
 def _cleanlab_prune_counts(joint, counts, min_examples, frac_noise, num_to_remove):
@@ -211,13 +219,14 @@ def cleanlab_issues(
         return blocks.concat(_predicted_neq_given)[0]
     # keep: cleanlab's last step (count._reduce_issues), rows whose given label is the most
     # probable class up to its tolerance; not applied to the low_* rules
-    joint, off_diagonal, keep = _cleanlab_joint(blocks)
+    joint, off_diagonal, keep, n_off_diagonal = _cleanlab_joint(
+        blocks, off_diagonal_rows=filter_by == "confident_learning"
+    )
     if filter_by == "confident_learning":
         issues = off_diagonal
     elif not pruning:  # low_self_confidence, low_normalized_margin
-        n_issues = int(np.sum(off_diagonal & ~keep))
         (scores,) = blocks.concat(block_quality, filter_by.removeprefix("low_"))
-        return _mask(blocks.n_samples, np.argsort(scores)[:n_issues])
+        return _mask(blocks.n_samples, np.argsort(scores)[:n_off_diagonal])
     else:
         if confident_joint is not None:
             joint = confident_joint
@@ -258,8 +267,9 @@ def _cleanlab_prune(blocks, prune, filter_by, min_examples):
     as in memory; a pass gathers several classes, at most ``n_samples`` numbers in all.
     """
     labels, counts = blocks.labels, blocks.counts
-    by_class = np.zeros(labels.size, dtype=bool)
-    by_rate = np.zeros(labels.size, dtype=bool)
+    # only the masks the rule combines (n booleans each)
+    by_class = None if filter_by == "prune_by_noise_rate" else np.zeros(labels.size, dtype=bool)
+    by_rate = None if filter_by == "prune_by_class" else np.zeros(labels.size, dtype=bool)
     wanted = []
     for k in np.flatnonzero(counts > min_examples):
         others = [j for j in np.flatnonzero(prune[:, k] > 0) if j != k]
@@ -271,12 +281,13 @@ def _cleanlab_prune(blocks, prune, filter_by, min_examples):
         gathered = blocks.concat(_class_columns, group, sizes=[counts[k] for k, _ in group])
         for (k, columns), class_proba in zip(group, gathered, strict=True):
             rows = np.flatnonzero(labels == k)
-            n_issues = counts[k] - prune[k, k]
-            if n_issues >= 1 and filter_by != "prune_by_noise_rate":
-                by_class[rows[np.argsort(class_proba[:, 0])[:n_issues]]] = True
-            for index, j in enumerate(columns[1:], start=1):
-                margin = class_proba[:, index] - class_proba[:, 0]
-                by_rate[rows[np.argsort(-margin)[: prune[j, k]]]] = True
+            if by_class is not None and counts[k] - prune[k, k] >= 1:
+                by_class[rows[np.argsort(class_proba[:, 0])[: counts[k] - prune[k, k]]]] = True
+            if by_rate is not None:
+                for index, j in enumerate(columns[1:], start=1):
+                    margin = class_proba[:, index] - class_proba[:, 0]
+                    by_rate[rows[np.argsort(-margin)[: prune[j, k]]]] = True
+        del gathered, class_proba, rows  # before the next pass gathers the next classes
     small = np.flatnonzero((counts <= min_examples) & (counts > 0))
     if small.size:
         warnings.warn(
