@@ -172,9 +172,16 @@ def test_peak_memory_is_a_few_blocks_on_a_memmap(tmp_path, monkeypatch):
     proba = rng.dirichlet(np.ones(n_classes), n_samples)
     memmap = _memmap(proba, tmp_path)
     del proba
-    for kwargs in ({}, {"filter_by": "low_self_confidence"}, {"method": "class_margin"}):
+    rules = (
+        {},
+        {"filter_by": "both"},
+        {"filter_by": "low_self_confidence"},
+        {"method": "class_margin"},
+    )
+    for kwargs in rules:
         tracemalloc.start()
         find_label_issues(labels, memmap, **kwargs)
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-        assert peak < 0.3 * memmap.nbytes, (kwargs, peak / memmap.nbytes)
+        # 0.11-0.19x measured; pruning that held two classes' gathered columns at once: 0.23x
+        assert peak < 0.2 * memmap.nbytes, (kwargs, peak / memmap.nbytes)
