@@ -121,9 +121,10 @@ class CleanLabelClassifier(BaseWrappingClassifier):
         arrays, whose test folds must cover every row exactly once. Fewer folds are faster:
         ``cv=2`` costs two fits of ``estimator`` on half the data plus the final fit, and
         with ``clean="auto"`` six more, on a quarter or a half of it. Around a network,
-        whose fits dominate the cost, ``cv=2`` is the cheapest choice: 6.8x the plain fit
-        (median; 2.7x with ``clean=True``) on the user guide's small tables, where a
-        half-data fit costs about as much as a full one. With ``cv=5`` around fast tabular
+        whose fits dominate the cost, ``cv=2`` is the cheapest choice: 1.9x the plain fit
+        (median; 2.8x with ``clean=True``, whose folds stop early on rows of their own) on
+        the user guide's small tables, as the fold networks train the plain network's
+        ``best_epoch_`` epochs (``fold_params_``). With ``cv=5`` around fast tabular
         models ``clean="auto"`` cost 15-21x the plain fit there (``clean=True`` 5-7x).
 
     method : {"class_margin", "confident_joint"}, default=None
