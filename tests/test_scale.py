@@ -316,14 +316,9 @@ def test_fit_clean_dask_errors(noisy_blobs):
         fit_clean_dask(clf, X[:2000], y_noisy, validation=(X[2000:], y_noisy[:400]))
     with pytest.raises(ValueError, match="X has 2400 rows but y has 2000"):
         fit_clean_dask(clf, X_dask, y_noisy, validation=(X[2000:], y_noisy[:400]))
+    # Before any fit: without classes=, the first Incremental fit would raise its own error.
     with pytest.raises(ValueError, match=r"validation has labels \[9\]"):
-        fit_clean_dask(
-            clf,
-            X_dask[:2000],
-            y_noisy,
-            classes=np.arange(4),
-            validation=(X[2000:2003], np.array([0, 9, 1])),
-        )
+        fit_clean_dask(clf, X_dask[:2000], y_noisy, validation=(X[2000:2003], np.array([0, 9, 1])))
 
 
 # --- A real dask.distributed LocalCluster (worker processes) -----------------------------

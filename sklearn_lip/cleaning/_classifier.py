@@ -432,6 +432,16 @@ class CleanLabelClassifier(BaseWrappingClassifier):
         if len(y) != X.shape[0]:
             raise ValueError(f"X has {X.shape[0]} rows but y has {len(y)} labels.")
         y_encoded = self._encode_labels(y)
+        if self.clean == "auto":  # checked before any fit, not after the folds
+            X_val, y_val = validation
+            y_val = column_or_1d(np.asarray(y_val))
+            unknown = np.setdiff1d(y_val, self.classes_)
+            if unknown.size:
+                raise ValueError(
+                    f"fit_clean_dask: validation has labels {unknown[:5].tolist()} that are not "
+                    f"in classes_ {self.classes_.tolist()}."
+                )
+            y_val = np.searchsorted(self.classes_, y_val)
         self.n_features_in_ = X.shape[1]
         vars(self).pop("feature_names_in_", None)  # Dask arrays carry no feature names
         X = X.rechunk({1: -1})  # blocks of whole rows, for the estimator's predictions
@@ -453,23 +463,13 @@ class CleanLabelClassifier(BaseWrappingClassifier):
             in_sample=self._needs_in_sample(),
         )
         issues = self._record_issues(y_encoded, pred_proba, in_sample_proba)
-        self.validation_scores_ = self.validation_z_ = self.validation_threshold_ = None
-        self.validation_accuracy_z_ = None
+        self._clear_evidence()
         cleaned = None
         if issues.any() and self.clean is not False:
             kept = np.flatnonzero(~issues)
             cleaned = clone(estimator).fit(X[kept], labels[kept], **fit_params)
         self.cleaned_ = cleaned is not None
         if cleaned is not None and plain is not None:  # clean="auto": the held-out block decides
-            X_val, y_val = validation
-            y_val = column_or_1d(np.asarray(y_val))
-            unknown = np.setdiff1d(y_val, self.classes_)
-            if unknown.size:
-                raise ValueError(
-                    f"validation has labels {unknown[:5].tolist()} that are not in classes_ "
-                    f"{self.classes_.tolist()}."
-                )
-            y_val = np.searchsorted(self.classes_, y_val)
             self.cleaned_ = self._weigh_evidence(
                 y_val,
                 proba_of(plain, X_val, self.classes_),
@@ -552,8 +552,7 @@ class CleanLabelClassifier(BaseWrappingClassifier):
 
     def _decide(self, estimator, X, y, y_encoded, splits, params, pred_proba, issues, seed):
         """Whether to drop the flagged rows (``clean``); records the evidence of ``"auto"``."""
-        self.validation_scores_ = self.validation_z_ = self.validation_threshold_ = None
-        self.validation_accuracy_z_ = None
+        self._clear_evidence()
         if self.clean != "auto" or not issues.any():
             return bool(self.clean is True and issues.any())
 
@@ -575,6 +574,11 @@ class CleanLabelClassifier(BaseWrappingClassifier):
             )
             return False
         return self._weigh_evidence(y_encoded, pred_proba, cleaned_proba)
+
+    def _clear_evidence(self):
+        """The evidence attributes of a fit that weighed none (``None`` each)."""
+        self.validation_scores_ = self.validation_z_ = self.validation_threshold_ = None
+        self.validation_accuracy_z_ = None
 
     def _weigh_evidence(self, y_encoded, plain_proba, cleaned_proba):
         """Record how the cleaned fit's held-out probabilities compare; whether they win."""
