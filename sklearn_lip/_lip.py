@@ -181,7 +181,9 @@ class LAPStatistics:
         zz = np.zeros(n_comp)
         zy = np.zeros(n_comp)
         kept_Z, kept_Y = [], []
-        for rows in _chunks(n_samples, X.shape[1] + n_comp + n_classes, chunk_size):
+        # A CSR row holds its stored entries (value and index: about 1.5 float64 each).
+        width = 1.5 * X.nnz / max(n_samples, 1) if sparse.issparse(X) else X.shape[1]
+        for rows in _chunks(n_samples, int(width) + n_comp + n_classes, chunk_size):
             weights = None if sample_weight is None else sample_weight[rows]
             if keep_projections:
                 Z = project_rows(X, rows, self.U, self.fit_intercept)

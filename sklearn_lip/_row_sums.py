@@ -202,8 +202,11 @@ def _projected_sums(X, Y, sample_weight, U, V, fit_intercept):
 
     Each piece is projected once and reduced by matrix-vector products over its rows, all in
     X's precision (float32 for float32 ``X``, float64 otherwise); the pieces' sums add up in
-    float64. Nothing of the block's length is allocated (a CSR piece shares the block's
-    arrays), so the projection stays in cache and the pass costs about one product ``X @ W``.
+    float64. A dense block allocates nothing of its length, so the projection stays in cache
+    and the pass costs about one product ``X @ W``. A CSR block is projected in one sparse
+    product (its ``n_samples x min(q, l)`` result is the block's only array of that length)
+    and reduced in the same pieces: cutting it into CSR pieces copied their non-zeros and
+    cost a SciPy constructor each.
     """
     n_samples = X.shape[0]
     n_components = U.shape[1]
@@ -212,28 +215,34 @@ def _projected_sums(X, Y, sample_weight, U, V, fit_intercept):
     U_x = np.ascontiguousarray(U[:n_coef], dtype=dtype)
     V_work = V.astype(dtype)
     piece = max(min(n_samples, _CACHE_ROWS), 1)
-    Z = np.empty((piece, n_components), dtype=dtype)
-    product = np.empty_like(Z)
-    weighted = Z if sample_weight is None else np.empty_like(Z)
-    label_rows = np.empty_like(Z) if Y.ndim == 1 else None
+    buffer = np.empty((piece, n_components), dtype=dtype)
+    product = np.empty_like(buffer)
+    weighted = None if sample_weight is None else np.empty_like(buffer)
+    label_rows = np.empty_like(buffer) if Y.ndim == 1 else None
+    # The bias as whole rows: adding a contiguous block is several times faster than
+    # broadcasting a row of min(q, l) values over the piece.
+    bias_rows = np.tile(U[-1].astype(dtype), (piece, 1)) if fit_intercept else None
     ones = np.ones(piece, dtype=dtype)
     zz = np.zeros(n_components)
     zy = np.zeros(n_components)
     cross = np.zeros((n_components, V.shape[0]))  # Z^T D Y, for 2-D Y
+    projected = None
+    if sparse.issparse(X):
+        projected = np.asarray((X if X.dtype == dtype else X.astype(dtype)) @ U_x)
     for rows in gen_batches(n_samples, piece):
         m = rows.stop - rows.start
-        block = rows_of(X, rows)
-        if block.dtype != dtype:
-            block = block.astype(dtype)
-        z, prod, w_z = Z[:m], product[:m], weighted[:m]
-        if sparse.issparse(block):
-            z[...] = block @ U_x
+        prod = product[:m]
+        if projected is not None:
+            z = projected[rows]
         else:
-            np.matmul(block, U_x, out=z)
+            z = buffer[:m]
+            block = X[rows]
+            np.matmul(block if block.dtype == dtype else block.astype(dtype), U_x, out=z)
         if fit_intercept:
-            z += U[-1].astype(dtype)
+            np.add(z, bias_rows[:m], out=z)
+        w_z = z
         if sample_weight is not None:
-            np.multiply(z, sample_weight[rows, None], out=w_z, casting="same_kind")
+            w_z = np.multiply(z, sample_weight[rows, None], out=weighted[:m], casting="same_kind")
         np.multiply(w_z, z, out=prod)
         zz += ones[:m] @ prod
         if Y.ndim == 1:
