@@ -698,6 +698,45 @@ def test_auto_keeps_every_row_with_a_warning_when_a_decision_fit_fails():
     np.testing.assert_allclose(clf.estimator_.coef_, LogisticRegression().fit(X, y_noisy).coef_)
 
 
+class _EarlyStopsOnManyRows(LogisticRegression):
+    """A fold budget as early-stopped gradient boosting has, and a too-small-split failure.
+
+    Like boosting's validation split, early stopping fails on fewer than ``min_rows`` rows.
+    """
+
+    def __init__(self, early_stopping=True, max_iter=100, min_rows=0):
+        super().__init__(max_iter=max_iter)
+        self.early_stopping = early_stopping
+        self.min_rows = min_rows
+
+    def fit(self, X, y, sample_weight=None):
+        if self.early_stopping and len(X) < self.min_rows:
+            raise ValueError(f"the validation split of {len(X)} rows is too small")
+        super().fit(X, y, sample_weight)
+        self.do_early_stopping_, self.n_iter_ = self.early_stopping, self.max_iter
+        return self
+
+
+def test_auto_keeps_the_plain_fit_with_a_warning_when_the_cleaned_fit_fails():
+    X, _, y_noisy, _ = _noisy_task(n_samples=600, rate=0.3, seed=2)
+    works = CleanLabelClassifier(_EarlyStopsOnManyRows(), random_state=0).fit(X, y_noisy)
+    assert works.cleaned_
+    assert works.fold_params_ == {"early_stopping": False, "max_iter": 100}
+    kept = int(np.sum(~works.label_issues_["is_label_issue"]))
+    # The decision's fold models train without early stopping; the final fit, with it, fails.
+    fails = clone(works).set_params(estimator__min_rows=kept + 1)
+    message = rf"on the {kept} rows kept of 600 .* every row is kept .* {kept} rows is too small"
+    with pytest.warns(FitFailedWarning, match=message):
+        fails.fit(X, y_noisy)
+    assert not fails.cleaned_ and fails.validation_z_ == works.validation_z_
+    plain = _EarlyStopsOnManyRows().fit(X, y_noisy)
+    np.testing.assert_allclose(fails.estimator_.coef_, plain.coef_)
+    always = clone(fails).set_params(clean=True)  # no plain fit to fall back on: the error
+    with pytest.raises(ValueError, match=f"{kept} rows is too small") as raised:
+        always.fit(X, y_noisy)
+    assert f"on the {kept} rows kept of 600" in " ".join(raised.value.__notes__)
+
+
 def test_clean_true_always_drops_and_false_never_drops_the_flagged_rows():
     X, _, y_noisy, _ = _noisy_task(n_samples=600, rate=0.0, seed=2)
     always = CleanLabelClassifier(LogisticRegression(), clean=True, random_state=0)

@@ -96,14 +96,17 @@ class CleanLabelClassifier(BaseWrappingClassifier):
           tables). With ``cv=5`` this costs 15 more fits on 60-80% of the rows (10 that
           flag, 5 cleaned); with ``cv=2``, 4 on a quarter and 2 on half of them. When one
           of these fits raises (e.g. a base whose own validation split needs more rows),
-          every row is kept, with a :class:`~sklearn.exceptions.FitFailedWarning`. Under
+          or the final fit on the kept rows does (the fold models train under
+          ``fold_params_``, the final one with the base's own early stopping), every row is
+          kept, with a :class:`~sklearn.exceptions.FitFailedWarning`. Under
           symmetric noise the accuracy and the mean probability of the given label on
           noisy labels are increasing affine functions of those on clean ones, so noisy
           held-out rows rank the two fits correctly in expectation; under class-dependent
           or instance-dependent noise this holds only
           while the noise does not favour the errors of one fit (e.g. a fit that learns a
           systematic confusion of two classes can score better on labels that share it).
-        - ``True``: always drop them (the behaviour of version 0.2).
+        - ``True``: always drop them (the behaviour of version 0.2); a final fit that fails
+          on the kept rows raises, with a note of how many rows were kept.
         - ``False``: never; ``label_issues_`` is still computed, and the final fit uses every
           row.
 
@@ -408,11 +411,42 @@ class CleanLabelClassifier(BaseWrappingClassifier):
         self.cleaned_ = self._decide(
             fold_estimator, X, y, y_encoded, splits, params, pred_proba, issues, seed
         )
-        if self.cleaned_ or plain is None:
-            rows = np.flatnonzero(~issues) if self.cleaned_ else np.arange(len(y))
-            plain = fit_rows(estimator, X, y, rows, params)
+        if self.cleaned_:
+            plain = self._fit_kept_rows(estimator, X, y, issues, params, plain)
+        elif plain is None:
+            plain = fit_rows(estimator, X, y, np.arange(len(y)), params)
         self.estimator_ = plain
         return self
+
+    def _fit_kept_rows(self, estimator, X, y, issues, params, plain):
+        """The final fit without the flagged rows; the plain fit if it fails under "auto".
+
+        The decision's fold models train under ``fold_params_``, the final fit as
+        ``estimator`` is: with its own early stopping it can fail on the kept rows alone
+        (gradient boosting's validation split needs a row of every class). With
+        ``clean="auto"`` the plain fit on every row then stays, with a
+        :class:`~sklearn.exceptions.FitFailedWarning`; with ``clean=True`` the error is
+        raised, with a note of how many rows were kept.
+        """
+        kept = np.flatnonzero(~issues)
+        try:
+            return fit_rows(estimator, X, y, kept, params)
+        except Exception as error:
+            summary = (
+                f"{type(self).__name__} fitted {type(estimator).__name__} on the {len(kept)} "
+                f"rows kept of {len(y)} ({int(issues.sum())} flagged as label issues)."
+            )
+            if plain is None:  # clean=True: nothing to fall back on
+                error.add_note(summary)
+                raise
+            warnings.warn(
+                f"{summary} That fit failed, so every row is kept (the plain fit). "
+                f"{type(error).__name__}: {error}",
+                FitFailedWarning,
+                stacklevel=4,  # past _fit_kept_rows, fit and the _fit_context wrapper
+            )
+            self.cleaned_ = False
+            return plain
 
     def _fit_dask(self, X, y, validation, fit_params):
         """:meth:`fit` on Dask arrays, out of core: the code path of :func:`fit_clean_dask`."""
