@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    python -m benchmarks.bench_cleaning           # full: rates 0.2/0.3/0.4
+    python -m benchmarks.bench_cleaning --jobs 2  # full: rates 0.2/0.3/0.4
     python -m benchmarks.bench_cleaning --quick   # digits and wine, rate 0.3, one seed (~1 min)
     python -m benchmarks.bench_cleaning --heldout # iris, breast cancer, gen20; linear models only
 
@@ -18,11 +18,14 @@ training labels with :mod:`sklearn_lip.noise`, and fits on the noisy labels:
 - ``cleanlab``: ``cleanlab.classification.CleanLearning`` with its defaults (5 folds), if
   cleanlab is installed;
 - ``ours_cv5`` / ``ours_cv2``: :class:`sklearn_lip.cleaning.CleanLabelClassifier` with 5 and
-  2 folds (defaults otherwise: rows ranked by out-of-fold and in-sample probabilities);
-- ``ours_cv5_oof`` / ``ours_cv2_oof``: the same with ``in_sample_weight=0``, rows ranked by
-  the out-of-fold probabilities alone (the original confident learning), to measure what the
-  in-sample blend adds;
-- ``ours_cv5_lip``: ``ours_cv5`` around the model with LIP at its defaults
+  2 folds, defaults otherwise (rows ranked by out-of-fold and in-sample probabilities; the
+  flagged rows dropped only where held-out rows say it helps, ``clean="auto"``);
+- ``ours_cv5_always`` / ``ours_cv2_always``: the same with ``clean=True`` (flagged rows always
+  dropped, the behaviour of 0.1 and 0.2), to measure what the decision keeps of the gain;
+- ``ours_cv5_oof`` / ``ours_cv2_oof``: ``clean=True`` with ``in_sample_weight=0``, rows ranked
+  by the out-of-fold probabilities alone (the original confident learning), to measure what
+  the in-sample blend adds;
+- ``ours_cv5_lip``: ``ours_cv5_always`` around the model with LIP at its defaults
   (``LIPMetaClassifier(model)`` for the linear models, ``k="auto"`` for the MLP).
 
 The MLP is ``LIPClassifier(k=None)`` (LIP off: a plain network; needs the ``torch`` extra, and is
@@ -33,8 +36,9 @@ Accuracy is measured on the clean test labels; gains are in accuracy points over
 times are ratios to the base fit; precision and recall compare the flagged training rows with
 the truly flipped ones. The base models have no ``predict_proba`` in LinearSVC's case:
 cleanlab then gets the softmax of its decision scores, the probabilities our estimator computes
-internally, so that both clean from the same kind of scores. Everything runs serially with one
-BLAS thread (cleanlab with ``n_jobs=1``) so that the time ratios compare the same resources.
+internally, so that both clean from the same kind of scores. Every fit runs with one BLAS
+thread (cleanlab with ``n_jobs=1``) so that the time ratios compare the same resources;
+``--jobs N`` runs N seeds at a time in processes.
 Results go to ``benchmarks/results/cleaning_{quick,full}.{md,csv}``.
 """
 
@@ -58,6 +62,7 @@ from ._common import (
     describe_generated,
     markdown_table,
     noisy_labels,
+    parallel_map,
     parse_args,
     single_threaded,
     split_dataset,
@@ -118,10 +123,12 @@ SETTINGS = {
 #: Our methods: the CleanLabelClassifier parameters of each.
 OURS = {
     "ours_cv5": {"cv": 5},
+    "ours_cv5_always": {"cv": 5, "clean": True},
     "ours_cv2": {"cv": 2},
-    "ours_cv5_oof": {"cv": 5, "in_sample_weight": 0.0},
-    "ours_cv2_oof": {"cv": 2, "in_sample_weight": 0.0},
-    "ours_cv5_lip": {"cv": 5},
+    "ours_cv2_always": {"cv": 2, "clean": True},
+    "ours_cv5_oof": {"cv": 5, "in_sample_weight": 0.0, "clean": True},
+    "ours_cv2_oof": {"cv": 2, "in_sample_weight": 0.0, "clean": True},
+    "ours_cv5_lip": {"cv": 5, "clean": True},
 }
 METHODS = ["cleanlab", *OURS]
 
@@ -195,6 +202,26 @@ def _run_seed(dataset, noise_kind, rate, model, seed, methods):
     return rows
 
 
+#: Per process: whether the untimed warm-up pass has run.
+_WARMED_UP = []
+
+
+def _run_task(dataset, noise_kind, rate, model_name, seed, methods):
+    """The rows of one seed of one cell, single-threaded; self-contained for processes.
+
+    The first task of a process runs one untimed pass on wine first, so that one-off costs
+    (lazy imports, first calls) of any method do not land in its timings.
+    """
+    with single_threaded(ConvergenceWarning, MinPerClassWarning):  # torch too, for the MLP
+        if not _WARMED_UP:
+            for model in MODELS.values():
+                _run_seed("wine", "symmetric", 0.3, model, 0, methods)
+            _WARMED_UP.append(True)
+        rows = _run_seed(dataset, noise_kind, rate, MODELS[model_name], seed, methods)
+    cell = {"dataset": dataset, "noise": noise_kind, "rate": rate, "model": model_name}
+    return [{**cell, **row} for row in rows]
+
+
 def _summarize(raw, methods):
     """One row per cell: base accuracy, gains (points), time ratios, precision and recall."""
     cell = ["dataset", "noise", "rate", "model"]
@@ -256,39 +283,51 @@ def _summary_lines(cells, raw, methods):
                     "mean recall": f"{scope_cells[f'recall_{m}'].mean():.3f}",
                 }
             )
-    lines = [markdown_table(pd.DataFrame(summary))]
+    lines = [markdown_table(pd.DataFrame(summary)), ""]
     # Gains rounded before comparing: equal mean accuracies reached through different seeds
     # can differ in the last floating-point bits.
     gain = {m: cells[f"gain_{m}"].round(9) for m in methods}
     if "cleanlab" in methods:
-        at_or_above = int((gain["ours_cv5"] >= gain["cleanlab"]).sum())
-        cv5_minus = cells["gain_ours_cv5"].mean() - cells["gain_cleanlab"].mean()
-        cv2_minus = cells["gain_ours_cv2"].mean() - cells["gain_cleanlab"].mean()
-        cv2_time = (
-            raw[raw.method == "ours_cv2"]["fit_time"].sum()
-            / raw[raw.method == "cleanlab"]["fit_time"].sum()
-        )
-        lines += [
-            "",
-            f"- ours_cv5 gain at or above cleanlab's in {at_or_above} of {len(cells)} cells; "
-            f"mean gain ours_cv5 - cleanlab: {cv5_minus:+.2f} points.",
-            f"- mean gain ours_cv2 - cleanlab: {cv2_minus:+.2f} points; total fit time "
-            f"ours_cv2 / cleanlab: {cv2_time:.2f}.",
-        ]
+        for cv in (5, 2):
+            for method in (f"ours_cv{cv}", f"ours_cv{cv}_always"):
+                at_or_above = int((gain[method] >= gain["cleanlab"]).sum())
+                minus = cells[f"gain_{method}"].mean() - cells["gain_cleanlab"].mean()
+                time_ratio = (
+                    raw[raw.method == method]["fit_time"].sum()
+                    / raw[raw.method == "cleanlab"]["fit_time"].sum()
+                )
+                lines.append(
+                    f"- {method} gain at or above cleanlab's in {at_or_above} of {len(cells)} "
+                    f"cells; mean gain {method} - cleanlab: {minus:+.2f} points; total fit "
+                    f"time {method} / cleanlab: {time_ratio:.2f}."
+                )
     for cv in (5, 2):
-        blend_minus = cells[f"gain_ours_cv{cv}"].mean() - cells[f"gain_ours_cv{cv}_oof"].mean()
-        blend_above = int((gain[f"ours_cv{cv}"] > gain[f"ours_cv{cv}_oof"]).sum())
-        blend_below = int((gain[f"ours_cv{cv}"] < gain[f"ours_cv{cv}_oof"]).sum())
+        auto, always = cells[f"gain_ours_cv{cv}"], cells[f"gain_ours_cv{cv}_always"]
+        helped = always > 0.5
+        kept = auto[helped].sum() / always[helped].sum() if helped.any() else np.nan
         lines.append(
-            f"- ours_cv{cv} (in-sample blend) - ours_cv{cv}_oof (out-of-fold ranking only): "
+            f"- ours_cv{cv} (clean='auto') against ours_cv{cv}_always (clean=True): mean gain "
+            f"{auto.mean():+.2f} vs {always.mean():+.2f} points; in the {int(helped.sum())} "
+            f"cells where clean=True gained more than 0.5 points, clean='auto' kept "
+            f"{100 * kept:.0f}% of its gain; cells more than 0.5 points below the base: "
+            f"{int((auto < -0.5).sum())} (clean=True: {int((always < -0.5).sum())})."
+        )
+    for cv in (5, 2):
+        blended, oof = f"ours_cv{cv}_always", f"ours_cv{cv}_oof"
+        blend_minus = cells[f"gain_{blended}"].mean() - cells[f"gain_{oof}"].mean()
+        blend_above = int((gain[blended] > gain[oof]).sum())
+        blend_below = int((gain[blended] < gain[oof]).sum())
+        lines.append(
+            f"- {blended} (in-sample blend) - {oof} (out-of-fold ranking only): "
             f"{blend_minus:+.2f} points mean gain; above in {blend_above}, below in "
             f"{blend_below} of {len(cells)} cells."
         )
-    lip_minus = cells["gain_ours_cv5_lip"].mean() - cells["gain_ours_cv5"].mean()
-    lip_above = int((gain["ours_cv5_lip"] > gain["ours_cv5"]).sum())
+    lip_minus = cells["gain_ours_cv5_lip"].mean() - cells["gain_ours_cv5_always"].mean()
+    lip_above = int((gain["ours_cv5_lip"] > gain["ours_cv5_always"]).sum())
     lines.append(
-        f"- ours_cv5_lip (LIP at its defaults inside every fit of ours_cv5) - ours_cv5: "
-        f"{lip_minus:+.2f} points mean gain; above ours_cv5 in {lip_above} of {len(cells)} cells."
+        f"- ours_cv5_lip (LIP at its defaults inside every fit of ours_cv5_always) - "
+        f"ours_cv5_always: {lip_minus:+.2f} points mean gain; above it in {lip_above} of "
+        f"{len(cells)} cells."
     )
     return lines
 
@@ -304,6 +343,7 @@ def main(argv=None):
             "heldout": "iris, breast cancer and gen20, linear models",
         },
         default="full",
+        jobs=(1, "seeds run in parallel processes"),
     )
     mode = args.mode
     settings = SETTINGS[mode]
@@ -335,37 +375,25 @@ def main(argv=None):
             "gain": "test accuracy minus the base model's, in points, mean over seeds; time x: "
             "fit time over the base fit time (sums over seeds); P/R: precision/recall of the "
             "flagged training rows against the truly flipped rows, mean over seeds",
-            "threads": "serial, 1 BLAS thread; the wall time includes one untimed warm-up "
-            "pass on wine",
+            "threads": f"{args.jobs} process(es), each fit with 1 BLAS thread; the wall time "
+            "includes one untimed warm-up pass on wine per process",
         },
         packages=("pandas", "cleanlab", "torch"),
     )
+    tasks = [
+        (dataset, noise_kind, rate, model_name, seed, methods)
+        for dataset in settings["datasets"]
+        for noise_kind in NOISES
+        for model_name in MODELS
+        if dataset in settings.get(model_name, settings)["datasets"]
+        for rate in settings.get(model_name, settings)["rates"]
+        for seed in settings.get(model_name, settings)["seeds"]
+    ]
     rows = []
-    with single_threaded(ConvergenceWarning, MinPerClassWarning):  # torch too, for the MLP
-        # One untimed pass first, so that one-off costs (lazy imports, first calls) of any
-        # method do not land in the first cell's timings.
-        for model in MODELS.values():
-            _run_seed("wine", "symmetric", 0.3, model, 0, methods)
-        for dataset in settings["datasets"]:
-            for noise_kind in NOISES:
-                for model_name, model in MODELS.items():
-                    grid = settings.get(model_name, settings)
-                    if dataset not in grid["datasets"]:
-                        continue
-                    for rate in grid["rates"]:
-                        for seed in grid["seeds"]:
-                            for row in _run_seed(dataset, noise_kind, rate, model, seed, methods):
-                                rows.append(
-                                    dict(
-                                        dataset=dataset,
-                                        noise=noise_kind,
-                                        rate=rate,
-                                        model=model_name,
-                                        **row,
-                                    )
-                                )
-                        print(f"done {dataset} {noise_kind} {rate} {model_name}", flush=True)
-
+    for task, task_rows in zip(tasks, parallel_map(_run_task, tasks, args.jobs), strict=True):
+        dataset, noise_kind, rate, model_name, seed, _ = task
+        rows += task_rows
+        print(f"done {dataset} {noise_kind} {rate} {model_name} seed {seed}", flush=True)
     raw = pd.DataFrame(rows)
     cells = _summarize(raw, methods)
     summary = "\n".join(["## Summary over all cells", "", *_summary_lines(cells, raw, methods)])
