@@ -373,6 +373,7 @@ def fit_head(
         raise ValueError(f"lap must be one of {LAP_MODES}; got {lap!r}.")
     if k is not None and not isinstance(k, (str, Real)):
         k = candidate_list(k)
+    fixed_k = isinstance(k, Integral) and not isinstance(k, bool)
     stats = LAPStatistics(
         W,
         X,
@@ -380,6 +381,8 @@ def fit_head(
         sample_weight=sample_weight,
         fit_intercept=fit_intercept,
         keep_projections=lap == "log",
+        # A fixed k in the paper mode reads the sums of the lower components only.
+        lower_from=k if fixed_k and lap == "paper" else None,
     )
     singular_values = stats.singular_values
     unchanged = HeadFit(

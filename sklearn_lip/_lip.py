@@ -69,6 +69,12 @@ class LAPStatistics:
         Rows per chunk of the pass over ``X``; ``None`` picks it from scikit-learn's
         ``working_memory`` setting. Peak extra memory is O(chunk_size x (min(q, l) + l)).
         Dense chunks are further processed 4096 rows at a time.
+    lower_from : int, default=None
+        Compute the sums of the components ``lower_from .. rank - 1`` only: all that
+        :meth:`refit` needs for ``k >= lower_from`` in the ``"paper"`` mode, whose re-fit of
+        a lower component reads its own sums and nothing else. The pass over ``X`` then
+        projects onto ``rank - lower_from`` directions instead of ``min(q, l)``. Ignored
+        unless ``1 <= lower_from < rank`` and without ``keep_projections``.
 
     Raises
     ------
@@ -87,9 +93,11 @@ class LAPStatistics:
     rank : int
         Numerical rank of ``W`` (NumPy's ``matrix_rank`` tolerance).
     zz : ndarray of shape (min(q, l),)
-        ``sum_n w_n (X u_i)_n^2`` for every left singular vector.
+        ``sum_n w_n (X u_i)_n^2`` for every left singular vector (NaN where not computed).
     zy : ndarray of shape (min(q, l),)
-        ``sum_n w_n (X u_i)_n (Y v_i)_n``.
+        ``sum_n w_n (X u_i)_n (Y v_i)_n`` (NaN where not computed).
+    computed : slice
+        The components whose sums were computed: all, or ``lower_from .. rank - 1``.
     """
 
     def __init__(
@@ -102,6 +110,7 @@ class LAPStatistics:
         fit_intercept=False,
         keep_projections=False,
         chunk_size=None,
+        lower_from=None,
     ):
         W = np.asarray(W)
         self.dtype = float_dtype(W)
@@ -147,37 +156,45 @@ class LAPStatistics:
                         f"{int((sample_weight < 0).sum())} negative weights (the smallest "
                         f"{sample_weight.min():g})."
                     )
+        n_components = len(self.singular_values)
+        self.computed = slice(0, n_components)
+        if lower_from is not None and not keep_projections and 1 <= lower_from < self.rank:
+            self.computed = slice(int(lower_from), self.rank)
+        U, V = self.U[:, self.computed], self.Vt.T[:, self.computed]
         # Non-finite input is reported below with a ValueError, not as NumPy warnings.
         with np.errstate(invalid="ignore", over="ignore"):
             if is_dask(X) or is_dask(Y) or is_dask(sample_weight):
-                self.zz, self.zy, projections = _dask.lap_sums_dask(
-                    X, Y, self.U, self.Vt.T, sample_weight, self.fit_intercept, keep_projections
+                zz, zy, projections = _dask.lap_sums_dask(
+                    X, Y, U, V, sample_weight, self.fit_intercept, keep_projections
                 )
             else:
-                self.zz, self.zy, projections = self._lap_sums(
-                    X, Y, sample_weight, keep_projections, chunk_size
+                zz, zy, projections = self._lap_sums(
+                    X, Y, U, V, sample_weight, keep_projections, chunk_size
                 )
+        self.zz, self.zy = np.full(n_components, np.nan), np.full(n_components, np.nan)
+        self.zz[self.computed], self.zy[self.computed] = zz, zy
         self.Z, self.Y, self.sample_weight = projections
         # Finiteness is read off the sums instead of a second pass over X: a NaN or an
         # infinity anywhere in X reaches X U, hence zz (0 * inf is NaN too); with zz finite,
         # a non-finite zy can only come from Y.
-        if not np.isfinite(self.zz).all():
+        zz, zy = self.zz[self.computed], self.zy[self.computed]
+        if not np.isfinite(zz).all():
             weights = " or sample_weight" if is_dask(sample_weight) else ""
             raise ValueError(
                 f"X{weights} contains NaN or infinity, or values so large that sum((X U)^2) "
                 "overflows: LIP needs finite features (found in the projection X U of the one "
                 "pass over X)."
             )
-        if not np.isfinite(self.zy).all():
+        if not np.isfinite(zy).all():
             raise ValueError(
                 "Y contains NaN or infinity, or values so large that the sums overflow: LIP "
                 "needs finite target rows."
             )
 
-    def _lap_sums(self, X, Y, sample_weight, keep_projections, chunk_size):
+    def _lap_sums(self, X, Y, U, V, sample_weight, keep_projections, chunk_size):
+        """The sums of the components of ``U`` and ``V`` (columns), one pass over ``X``."""
         n_samples = X.shape[0]
-        n_comp, n_classes = self.Vt.shape
-        V = self.Vt.T
+        n_classes, n_comp = V.shape
         zz = np.zeros(n_comp)
         zy = np.zeros(n_comp)
         kept_Z, kept_Y = [], []
@@ -186,7 +203,7 @@ class LAPStatistics:
         for rows in _chunks(n_samples, int(width) + n_comp + n_classes, chunk_size):
             weights = None if sample_weight is None else sample_weight[rows]
             if keep_projections:
-                Z = project_rows(X, rows, self.U, self.fit_intercept)
+                Z = project_rows(X, rows, U, self.fit_intercept)
                 block_zz, block_zy = lap_row_sums(Z, project_labels(Y, rows, V), weights)
                 kept_Z.append(Z)
                 kept_Y.append(one_hot_rows(Y, rows, n_classes))
@@ -195,7 +212,7 @@ class LAPStatistics:
                     rows_of(X, rows),
                     rows_of(Y, rows),
                     weights,
-                    self.U,
+                    U,
                     V,
                     self.fit_intercept,
                 )
@@ -233,10 +250,21 @@ class LAPStatistics:
             Use with :meth:`weights`.
         """
         self.check_k(k)
+        first = self.computed.start
+        if first and (k < first or lap != "paper"):
+            raise ValueError(
+                f"These statistics hold the sums of components {first} to "
+                f"{self.computed.stop - 1} only (lower_from={first}), enough for "
+                f"refit(k >= {first}, 'paper'); "
+                f"refit(k={k}, lap={lap!r}) needs more: build them without lower_from."
+            )
         s = self.singular_values
         # Least-squares values of the lower components; a direction with X u_i = 0 on the
         # training rows carries no information, so its minimum-norm value is 0.
-        safe = self.zz > np.finfo(np.float64).eps * max(self.zz.max(), np.finfo(np.float64).tiny)
+        computed = self.zz[self.computed]
+        scale = max(computed.max(initial=0.0), np.finfo(np.float64).tiny)
+        with np.errstate(invalid="ignore"):  # the NaN of sums not computed: not safe
+            safe = self.zz > np.finfo(np.float64).eps * scale
         # Components beyond the numerical rank have no determined direction: any orthonormal
         # basis of W's null space is an SVD, and solver noise picks one (multinomial logistic
         # weights always have one, W 1 = 0). Re-fitting them would make the result depend on
@@ -443,5 +471,7 @@ def lip_refine(
         fit_intercept=fit_intercept,
         keep_projections=lap == "log",
         chunk_size=chunk_size,
+        # The paper re-fit of a lower component reads its own sums only.
+        lower_from=k if lap == "paper" and isinstance(k, (int, np.integer)) else None,
     )
     return stats.weights(stats.refit(k, lap))

@@ -5,7 +5,7 @@ import pytest
 from scipy import optimize, sparse
 from scipy.special import log_softmax
 
-from sklearn_lip import _row_sums, lip_refine
+from sklearn_lip import _lip, _row_sums, lip_refine
 from sklearn_lip._lip import LAPStatistics
 
 
@@ -380,3 +380,43 @@ def test_near_equal_lower_singular_values_follow_wedins_bound(problem):
         changes.append(np.abs(lip_refine(perturbed, X, Y, 2) - refined).max())
         assert changes[-1] < delta / gap * np.abs(refined).max()
     assert changes[1] > 10 * changes[0]  # the sensitivity is real: it grows like 1 / gap
+
+
+@pytest.mark.parametrize("k", [1, 3, 5])
+def test_lower_from_computes_the_lower_sums_only_and_refits_the_same(problem, k):
+    W, X, Y, _ = problem
+    full = LAPStatistics(W, X, Y)
+    lower = LAPStatistics(W, X, Y, lower_from=k)
+    assert lower.computed == slice(k, full.rank) and full.computed == slice(0, W.shape[1])
+    assert np.isnan(lower.zz[:k]).all() and np.isnan(lower.zy[:k]).all()
+    np.testing.assert_allclose(lower.zz[k:], full.zz[k:], rtol=1e-12)
+    np.testing.assert_allclose(lower.zy[k:], full.zy[k:], rtol=1e-12)
+    for kept in range(k, full.rank):
+        np.testing.assert_allclose(lower.refit(kept), full.refit(kept), rtol=1e-12)
+    with pytest.raises(ValueError, match=f"lower_from={k}"):
+        lower.refit(k, lap="scaled")
+    if k > 1:
+        with pytest.raises(ValueError, match=f"components {k} to {full.rank - 1} only"):
+            lower.refit(k - 1)
+    # Out of range, or with the projections kept: every sum.
+    for lower_from in (0, full.rank):
+        assert LAPStatistics(W, X, Y, lower_from=lower_from).computed == full.computed
+    kept = LAPStatistics(W, X, Y, lower_from=k, keep_projections=True)
+    assert kept.computed == full.computed and kept.Z.shape == (X.shape[0], W.shape[1])
+
+
+@pytest.mark.parametrize("lap, n_columns", [("paper", 4), ("scaled", 6)])
+def test_lip_refine_projects_onto_the_directions_its_mode_reads(
+    problem, monkeypatch, lap, n_columns
+):
+    W, X, Y, _ = problem
+    projected = []
+    original = _lip.block_lap_sums
+
+    def spy(X, Y, sample_weight, U, V, fit_intercept):
+        projected.append(U.shape[1])
+        return original(X, Y, sample_weight, U, V, fit_intercept)
+
+    monkeypatch.setattr(_lip, "block_lap_sums", spy)
+    lip_refine(W, X, Y, 2, lap=lap)
+    assert projected == [n_columns]  # rank 6, k = 2: the paper mode reads the 4 lower ones
