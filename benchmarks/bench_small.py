@@ -5,6 +5,7 @@ Run from the repository root::
     python -m benchmarks.bench_small            # full: 16 tables, rates 0/0.2/0.4, seeds 0-2
     python -m benchmarks.bench_small --quick    # iris, wine, sonar; rates 0/0.2; seed 0
     python -m benchmarks.bench_small --jobs 2   # (dataset, seed) tasks in 2 processes
+    python -m benchmarks.bench_small --seeds 3,4,5  # other seeds: small_full_seeds3-5.md
     python -m benchmarks.bench_small --methods plain,ours,cleanlab --bases lr,rf
 
 ``--methods``, ``--bases`` and ``--datasets`` (comma-separated) restrict either mode's grid.
@@ -678,7 +679,8 @@ def parse(argv):
     Returns
     -------
     args : argparse.Namespace
-        ``mode``, ``jobs``, and ``methods``, ``bases``, ``datasets`` as lists (None: all).
+        ``mode``, ``jobs``, and ``methods``, ``bases``, ``datasets``, ``seeds`` as lists
+        (None: all, or the mode's seeds).
     """
 
     def names(text):
@@ -715,6 +717,13 @@ def parse(argv):
         help=(f"comma-separated, of {','.join(BASES)} (default: all)"),
     )
     parser.add_argument(
+        "--seeds",
+        type=lambda text: [int(seed) for seed in names(text)],
+        default=None,
+        help="comma-separated seeds (default: the mode's); results then go to "
+        "small_{mode}_seeds{first}-{last}",
+    )
+    parser.add_argument(
         "--datasets",
         type=names,
         default=None,
@@ -742,7 +751,11 @@ def main(argv=None):
         0.
     """
     args = parse(argv)
-    settings = SETTINGS[args.mode]
+    settings = dict(SETTINGS[args.mode])
+    name = f"small_{args.mode}"
+    if args.seeds is not None and args.seeds != settings["seeds"]:
+        settings["seeds"] = args.seeds
+        name += f"_seeds{args.seeds[0]}-{args.seeds[-1]}"
     methods, bases = list(args.methods), list(args.bases)
     if "cleanlab" in methods and CleanLearning is None:
         print("cleanlab is not installed: no cleanlab rows.")
@@ -830,7 +843,7 @@ def main(argv=None):
             table_problems(raw),
         ]
     )
-    report.write(f"small_{args.mode}", raw, body)
+    report.write(name, raw, body)
     return 0
 
 
