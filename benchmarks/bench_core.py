@@ -296,6 +296,7 @@ def per_seed(raw):
         "previous Δ",
         "k_previous",
     ]
+    changed = changed.assign(folds=changed["folds"].astype("Int64"))  # a count, not a gain
     return changed[columns]
 
 
