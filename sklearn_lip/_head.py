@@ -15,7 +15,7 @@ from numbers import Integral, Real
 import numpy as np
 from scipy.stats import norm
 
-from ._lip import LAP_MODES, LAPStatistics
+from ._lip import LAP_MODES, LAPStatistics, paper_lower_from
 from ._row_sums import project_rows
 
 __all__ = [
@@ -373,7 +373,6 @@ def fit_head(
         raise ValueError(f"lap must be one of {LAP_MODES}; got {lap!r}.")
     if k is not None and not isinstance(k, (str, Real)):
         k = candidate_list(k)
-    fixed_k = isinstance(k, Integral) and not isinstance(k, bool)
     stats = LAPStatistics(
         W,
         X,
@@ -381,8 +380,7 @@ def fit_head(
         sample_weight=sample_weight,
         fit_intercept=fit_intercept,
         keep_projections=lap == "log",
-        # A fixed k in the paper mode reads the sums of the lower components only.
-        lower_from=k if fixed_k and lap == "paper" else None,
+        lower_from=paper_lower_from(k, lap),
     )
     singular_values = stats.singular_values
     unchanged = HeadFit(

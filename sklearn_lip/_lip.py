@@ -12,6 +12,8 @@ off the sums of that one pass.
 # Authors: sklearn-lip developers
 # SPDX-License-Identifier: BSD-3-Clause
 
+from numbers import Integral
+
 import numpy as np
 from scipy import optimize, sparse
 from sklearn.utils import gen_batches
@@ -30,9 +32,19 @@ from ._row_sums import (
     rows_of,
 )
 
-__all__ = ["LAP_MODES", "LAPStatistics", "lip_refine"]
+__all__ = ["LAP_MODES", "LAPStatistics", "lip_refine", "paper_lower_from"]
 
 LAP_MODES = ("paper", "scaled", "log")
+
+
+def paper_lower_from(k, lap):
+    """``LAPStatistics``'s ``lower_from`` for one refit: ``k`` for a fixed k in the paper mode.
+
+    The paper re-fit of a lower component reads its own sums only, so that refit needs the
+    sums of the components from ``k`` on; any other (a validated k, another mode) needs all.
+    """
+    fixed = isinstance(k, Integral) and not isinstance(k, bool)
+    return k if fixed and lap == "paper" else None
 
 
 def _chunks(n_samples, n_columns, chunk_size):
@@ -177,7 +189,6 @@ class LAPStatistics:
         # Finiteness is read off the sums instead of a second pass over X: a NaN or an
         # infinity anywhere in X reaches X U, hence zz (0 * inf is NaN too); with zz finite,
         # a non-finite zy can only come from Y.
-        zz, zy = self.zz[self.computed], self.zy[self.computed]
         if not np.isfinite(zz).all():
             weights = " or sample_weight" if is_dask(sample_weight) else ""
             raise ValueError(
@@ -471,7 +482,6 @@ def lip_refine(
         fit_intercept=fit_intercept,
         keep_projections=lap == "log",
         chunk_size=chunk_size,
-        # The paper re-fit of a lower component reads its own sums only.
-        lower_from=k if lap == "paper" and isinstance(k, (int, np.integer)) else None,
+        lower_from=paper_lower_from(k, lap),
     )
     return stats.weights(stats.refit(k, lap))
