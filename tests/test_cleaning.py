@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from _label_cases import CLEANLAB_FILTERS, tied_or_near_equal_probabilities
 from joblib import parallel_config
+from scipy.stats import norm
 from sklearn import config_context
 from sklearn.base import clone
 from sklearn.datasets import make_blobs, make_classification
@@ -575,11 +576,12 @@ def test_attributes_and_refit_on_kept_rows():
     assert quality[flagged].mean() < quality.mean()
 
 
-def _plain_and_cleaned_fold_proba(clf, X, y):
+def _plain_and_cleaned_fold_proba(clf, X, y, frac_noise=1.0):
     """The out-of-fold probabilities ``clean="auto"`` compares, recomputed from scratch.
 
     Each fold's training rows are flagged by models that left out the fold's test rows and
-    one more fold, so that no held-out label reaches the cleaned model.
+    one more fold, so that no held-out label reaches the cleaned model. ``frac_noise`` scales
+    the number flagged, as one candidate of a list does.
     """
     y_encoded = np.searchsorted(clf.classes_, y)
     seed = np.random.RandomState(clf.random_state).randint(np.iinfo(np.int32).max)
@@ -604,6 +606,7 @@ def _plain_and_cleaned_fold_proba(clf, X, y):
             in_sample_proba=in_sample[train] / n_models[train, None],
             min_per_class=clf.min_per_class,
             method="class_margin",
+            frac_noise=frac_noise,
         )
         kept = train[~issues]
         cleaned[test] = clone(fold_model).fit(X[kept], y[kept]).predict_proba(X[test])
@@ -677,6 +680,113 @@ def test_auto_keeps_the_cleaned_fit_only_on_significant_held_out_evidence(estima
     kept = ~clf.label_issues_["is_label_issue"] if cleaned else np.ones(600, bool)
     final = clone(estimator).fit(X[kept], y_noisy[kept])
     np.testing.assert_array_equal(clf.predict_proba(X), final.predict_proba(X))
+
+
+def _paired_z(cleaned, plain, y):
+    """The probability z and McNemar's accuracy z of ``clean="auto"``, from scratch."""
+    rows = np.arange(len(y))
+    gain = cleaned[rows, y] - plain[rows, y]
+    cleaned_right, plain_right = cleaned.argmax(1) == y, plain.argmax(1) == y
+    wins, losses = np.sum(cleaned_right & ~plain_right), np.sum(~cleaned_right & plain_right)
+    accuracy_z = (wins - losses) / np.sqrt(wins + losses) if wins + losses else 0.0
+    return gain.mean() / gain.std(ddof=1) * np.sqrt(len(y)), accuracy_z
+
+
+@pytest.mark.filterwarnings("ignore::sklearn_lip.cleaning.MinPerClassWarning")
+@pytest.mark.parametrize(
+    "estimator, rate, cleaned, frac_noise",
+    [
+        (KNeighborsClassifier(n_neighbors=3), 0.35, True, 1.0),  # dropping all wins most
+        # every flagged row dropped predicts fewer held-out labels right; the worst half, more
+        (LogisticRegression(), 0.2, True, 0.5),
+        (KNeighborsClassifier(n_neighbors=3), 0.0, False, 1.0),  # clean labels: neither wins
+    ],
+)
+def test_a_list_of_frac_noise_decides_how_many_flagged_rows_to_drop(
+    estimator, rate, cleaned, frac_noise
+):
+    X, _, y_noisy, _ = _noisy_task(n_samples=600, rate=rate, seed=2)
+    clf = CleanLabelClassifier(estimator, frac_noise=[1.0, 0.5], random_state=0)
+    clf.fit(X, y_noisy)
+    assert (clf.cleaned_, clf.frac_noise_) == (cleaned, frac_noise)
+    threshold = norm.isf(0.05 / 2)  # Bonferroni over the two fractions
+    assert clf.validation_threshold_ == pytest.approx(threshold)
+    assert sorted(clf.validation_candidates_) == [0.5, 1.0]
+    passing, candidates = [], clf.validation_candidates_
+    for fraction, evidence in candidates.items():
+        plain, fold_cleaned = _plain_and_cleaned_fold_proba(clf, X, y_noisy, fraction)
+        z, accuracy_z = _paired_z(fold_cleaned, plain, y_noisy)
+        assert evidence["z"] == pytest.approx(z)
+        assert evidence["accuracy_z"] == pytest.approx(accuracy_z)
+        rows = np.arange(600)
+        assert evidence["cleaned"] == pytest.approx(fold_cleaned[rows, y_noisy].mean())
+        if z >= threshold and accuracy_z > 0:
+            passing.append((z, fraction))
+    assert clf.cleaned_ == bool(passing)
+    assert clf.frac_noise_ == max(passing or [(c["z"], f) for f, c in candidates.items()])[1]
+    best = clf.validation_candidates_[clf.frac_noise_]
+    assert (clf.validation_z_, clf.validation_accuracy_z_) == (best["z"], best["accuracy_z"])
+    # label_issues_ are the flags at frac_noise_: those of one fraction, always dropped
+    single = CleanLabelClassifier(estimator, frac_noise=clf.frac_noise_, clean=True)
+    single.set_params(random_state=0).fit(X, y_noisy)
+    flagged = clf.label_issues_["is_label_issue"]
+    np.testing.assert_array_equal(flagged, single.label_issues_["is_label_issue"])
+    kept = ~flagged if clf.cleaned_ else np.ones(600, bool)
+    final = clone(estimator).fit(X[kept], y_noisy[kept])
+    np.testing.assert_array_equal(clf.predict_proba(X), final.predict_proba(X))
+
+
+def test_half_the_flags_are_the_most_suspect_half():
+    X, _, y_noisy, _ = _noisy_task(n_samples=600, rate=0.3, seed=2)
+    flags = {
+        frac_noise: CleanLabelClassifier(clean=False, frac_noise=frac_noise, random_state=0)
+        .fit(X, y_noisy)
+        .label_issues_
+        for frac_noise in (0.5, 1.0)
+    }
+    half, every = flags[0.5]["is_label_issue"], flags[1.0]["is_label_issue"]
+    assert np.all(every[half]) and 0.4 < half.sum() / every.sum() < 0.6
+    quality = flags[1.0]["label_quality"]
+    for label in np.unique(y_noisy):  # within each class, the lowest label quality
+        rows = y_noisy == label
+        assert quality[half & rows].max() <= quality[every & ~half & rows].min()
+
+
+def test_a_single_frac_noise_in_a_list_is_that_frac_noise():
+    X, _, y_noisy, _ = _noisy_task(n_samples=400, rate=0.3, seed=2)
+    plain = CleanLabelClassifier(random_state=0).fit(X, y_noisy)
+    listed = CleanLabelClassifier(frac_noise=[1.0], random_state=0).fit(X, y_noisy)
+    assert listed.cleaned_ == plain.cleaned_ and listed.frac_noise_ == plain.frac_noise_ == 1.0
+    assert listed.validation_scores_ == plain.validation_scores_
+    assert listed.validation_z_ == plain.validation_z_
+    assert listed.validation_candidates_ == {1.0: plain.validation_candidates_[1.0]}
+    np.testing.assert_array_equal(
+        listed.label_issues_["is_label_issue"], plain.label_issues_["is_label_issue"]
+    )
+    np.testing.assert_array_equal(listed.estimator_.coef_, plain.estimator_.coef_)
+
+
+class _FailsIfFitted(LogisticRegression):
+    def fit(self, X, y, sample_weight=None):
+        raise AssertionError("fitted before its parameters were checked")
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"frac_noise": []}, r"a list of distinct ones; got \[\]"),
+        ({"frac_noise": [0.5, 0.5]}, r"a list of distinct ones; got \[0.5, 0.5\]"),
+        ({"frac_noise": [0.5, 1.5]}, r"a number in \(0, 1\] or a list"),
+        ({"frac_noise": [0.5, 1.0], "clean": True}, "decided by clean='auto'; got clean=True"),
+        ({"frac_noise": [0.5, 1.0], "clean": False}, "decided by clean='auto'"),
+        ({"frac_noise": 0.5, "method": "confident_joint"}, "no effect with method='conf"),
+        ({"frac_noise": [0.5, 1], "filter_by": "low_self_confidence"}, "no effect with filter_by"),
+    ],
+)
+def test_frac_noise_errors_come_before_any_fit(params, match):
+    X, _, y_noisy, _ = _noisy_task(n_samples=100)
+    with pytest.raises(ValueError, match=match):
+        CleanLabelClassifier(_FailsIfFitted(), **params).fit(X, y_noisy)
 
 
 class _NeedsManyRows(LogisticRegression):

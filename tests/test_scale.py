@@ -307,6 +307,29 @@ def test_fit_clean_dask_decides_on_the_held_out_block(noisy_blobs):
     assert isinstance(predicted, da.Array)
 
 
+@pytest.mark.filterwarnings("ignore::sklearn_lip.cleaning.MinPerClassWarning")
+def test_fit_clean_dask_decides_how_many_flagged_rows_to_drop(noisy_blobs):
+    X, y, X_dask, y_noisy, _ = noisy_blobs
+    y_dask = da.from_array(y_noisy, chunks=500)
+    clf = CleanLabelClassifier(LogisticRegression(), cv=3, frac_noise=[0.5, 1.0], random_state=0)
+    fitted = fit_clean_dask(clone(clf), X_dask[:2000], y_dask, validation=(X_dask[2000:], y[2000:]))
+    rows = np.arange(400)
+    plain = LogisticRegression().fit(X[:2000], y_noisy).predict_proba(X[2000:])[rows, y[2000:]]
+    models = {}
+    for frac_noise, evidence in fitted.validation_candidates_.items():
+        never = clone(clf).set_params(frac_noise=frac_noise, clean=False)
+        flags = fit_clean_dask(never, X_dask[:2000], y_dask).label_issues_["is_label_issue"]
+        models[frac_noise] = LogisticRegression().fit(X[:2000][~flags], y_noisy[~flags])
+        difference = models[frac_noise].predict_proba(X[2000:])[rows, y[2000:]] - plain
+        z = difference.mean() / difference.std(ddof=1) * np.sqrt(400)
+        assert evidence["z"] == pytest.approx(z)
+        if frac_noise == fitted.frac_noise_:
+            np.testing.assert_array_equal(fitted.label_issues_["is_label_issue"], flags)
+    assert sorted(models) == [0.5, 1.0] and fitted.cleaned_  # 25% noise: a clear gain
+    chosen = models[fitted.frac_noise_]
+    np.testing.assert_allclose(fitted.estimator_.coef_, chosen.coef_, rtol=1e-10)
+
+
 def test_fit_clean_dask_errors(noisy_blobs):
     X, _, X_dask, y_noisy, _ = noisy_blobs
     clf = CleanLabelClassifier(incremental())

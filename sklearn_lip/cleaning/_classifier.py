@@ -28,7 +28,7 @@ from .._dask import import_dask
 from .._head import paired_z
 from .._row_sums import is_dask
 from ._checks import MinPerClassWarning, RowBlocks
-from ._cleanlab import _CLEANLAB_FILTERS, cleanlab_issues
+from ._cleanlab import _CLEANLAB_FILTERS, _PRUNING_FILTERS, cleanlab_issues
 from ._confident import estimate_noise_matrix
 from ._dask_folds import dask_fold_proba, proba_of
 from ._folds import fit_rows, fold_budget, held_out_cleaned_proba, out_of_fold_proba
@@ -152,6 +152,20 @@ class CleanLabelClassifier(BaseWrappingClassifier):
         Keep at least this many rows of every class (all rows of a smaller class), so that no
         class is ever dropped; a :class:`MinPerClassWarning` says when this changed the flags.
 
+    frac_noise : float in (0, 1] or list of float, default=1.0
+        How many of the estimated label issues of each class are flagged, as a fraction (the
+        most suspect ones), as in :func:`find_label_issues`; with ``method="class_margin"``
+        or one of cleanlab's ``"prune_by_*"`` rules and ``"both"`` (another rule raises a
+        ``ValueError`` unless it is 1). A list makes ``clean="auto"`` decide how many to
+        drop on the same held-out evidence: each fraction's cleaned fold models are
+        compared with the plain ones, the test level is ``significance`` divided by the
+        number of fractions (Bonferroni), and of the fractions that pass both tests the one
+        with the largest ``z`` is kept (``frac_noise_``). Each fraction costs ``cv`` more
+        fits on the fold's kept rows; the fits that flag are shared. A list needs
+        ``clean="auto"``.
+
+        .. versionadded:: 0.3
+
     in_sample_weight : float in [0, 1], default=0.5
         Weight of the in-sample probabilities (each row's mean over the fold models that
         trained on it) in the probabilities that rank the rows within each class; see
@@ -204,7 +218,23 @@ class CleanLabelClassifier(BaseWrappingClassifier):
         .. versionadded:: 0.3
 
     validation_threshold_ : float or None
-        The z that ``clean="auto"`` needs, ``norm.isf(significance)``; ``None`` otherwise.
+        The z that ``clean="auto"`` needs, ``norm.isf(significance / n_fractions)`` with
+        ``n_fractions`` the number of ``frac_noise`` values; ``None`` otherwise.
+
+        .. versionadded:: 0.3
+
+    frac_noise_ : float
+        The fraction of ``frac_noise`` whose flags are ``label_issues_`` (and whose evidence the
+        ``validation_*`` attributes record): the one kept, or with a list and the plain fit
+        kept, the one with the largest ``validation_z_``.
+
+        .. versionadded:: 0.3
+
+    validation_candidates_ : dict of float -> dict or None
+        With ``clean="auto"``, per fraction of ``frac_noise``: its held-out scores
+        ``"cleaned"`` and ``"cleaned_accuracy"`` and its statistics ``"z"`` and
+        ``"accuracy_z"``, as ``validation_scores_`` and ``validation_z_`` give them for
+        ``frac_noise_``. ``None`` when ``validation_scores_`` is.
 
         .. versionadded:: 0.3
 
@@ -291,6 +321,18 @@ class CleanLabelClassifier(BaseWrappingClassifier):
        is_label_issue  label_quality  given_label  predicted_label
     0            True      -0.911744            1                0
     1            True      -0.809862            2                1
+
+    A list of ``frac_noise`` lets the same evidence decide how many flagged rows to drop;
+    here the most suspect half wins, all of them corrupted labels:
+
+    >>> half_or_all = CleanLabelClassifier(frac_noise=[0.5, 1.0], random_state=0)
+    >>> half_or_all.fit(X, y_noisy).frac_noise_
+    0.5
+    >>> {frac: round(e["z"], 1) for frac, e in half_or_all.validation_candidates_.items()}
+    {1.0: 13.9, 0.5: 15.0}
+    >>> flagged = half_or_all.label_issues_["is_label_issue"]
+    >>> int(flagged.sum()), int(flagged[:30].sum())
+    (16, 16)
     """
 
     _parameter_constraints: dict = {
@@ -309,6 +351,7 @@ class CleanLabelClassifier(BaseWrappingClassifier):
         "method": [StrOptions(set(METHODS)), None],
         "filter_by": [StrOptions(set(_CLEANLAB_FILTERS)), None],
         "min_per_class": [Interval(Integral, 1, None, closed="left")],
+        "frac_noise": [Interval(Real, 0, 1, closed="right"), list],
         "in_sample_weight": [Interval(Real, 0, 1, closed="both")],
         "random_state": ["random_state"],
         "n_jobs": [Integral, None],
@@ -324,6 +367,7 @@ class CleanLabelClassifier(BaseWrappingClassifier):
         method=None,
         filter_by=None,
         min_per_class=5,
+        frac_noise=1.0,
         in_sample_weight=0.5,
         random_state=None,
         n_jobs=None,
@@ -335,6 +379,7 @@ class CleanLabelClassifier(BaseWrappingClassifier):
         self.method = method
         self.filter_by = filter_by
         self.min_per_class = min_per_class
+        self.frac_noise = frac_noise
         self.in_sample_weight = in_sample_weight
         self.random_state = random_state
         self.n_jobs = n_jobs
@@ -386,6 +431,7 @@ class CleanLabelClassifier(BaseWrappingClassifier):
                 f"required by {type(self).__name__}."
             )
         y_encoded = self._encode_labels(y)
+        fractions = self._fractions()
         estimator = self._get_estimator()
         sample_weight = self._validate_sample_weight(sample_weight, X)
         params = self._inner_fit_params(sample_weight, fit_params)
@@ -407,11 +453,12 @@ class CleanLabelClassifier(BaseWrappingClassifier):
             self.n_jobs,
             in_sample=self._needs_in_sample(),
         )
-        issues = self._record_issues(y_encoded, pred_proba, in_sample_proba)
+        flags = self._record_issues(y_encoded, pred_proba, in_sample_proba, fractions)
         self.cleaned_ = self._decide(
-            fold_estimator, X, y, y_encoded, splits, params, pred_proba, issues, seed
+            fold_estimator, X, y, y_encoded, splits, params, pred_proba, flags, fractions, seed
         )
         if self.cleaned_:
+            issues = self.label_issues_["is_label_issue"]
             plain = self._fit_kept_rows(estimator, X, y, issues, params, plain)
         elif plain is None:
             plain = fit_rows(estimator, X, y, np.arange(len(y)), params)
@@ -466,6 +513,7 @@ class CleanLabelClassifier(BaseWrappingClassifier):
         if len(y) != X.shape[0]:
             raise ValueError(f"X has {X.shape[0]} rows but y has {len(y)} labels.")
         y_encoded = self._encode_labels(y)
+        fractions = self._fractions()
         if self.clean == "auto":  # checked before any fit, not after the folds
             X_val, y_val = validation
             y_val = column_or_1d(np.asarray(y_val))
@@ -496,22 +544,25 @@ class CleanLabelClassifier(BaseWrappingClassifier):
             fit_params,
             in_sample=self._needs_in_sample(),
         )
-        issues = self._record_issues(y_encoded, pred_proba, in_sample_proba)
+        flags = self._record_issues(y_encoded, pred_proba, in_sample_proba, fractions)
         self._clear_evidence()
-        cleaned = None
-        if issues.any() and self.clean is not False:
-            kept = np.flatnonzero(~issues)
-            cleaned = clone(estimator).fit(X[kept], labels[kept], **fit_params)
-        self.cleaned_ = cleaned is not None
-        if cleaned is not None and plain is not None:  # clean="auto": the held-out block decides
+        cleaned = []  # per fraction, the fit without its flagged rows
+        if flags[0].any() and self.clean is not False:
+            for issues in flags:
+                kept = np.flatnonzero(~issues)
+                cleaned.append(clone(estimator).fit(X[kept], labels[kept], **fit_params))
+        self.cleaned_ = bool(cleaned)
+        if cleaned and plain is not None:  # clean="auto": the held-out block decides
             self.cleaned_ = self._weigh_evidence(
                 y_val,
                 proba_of(plain, X_val, self.classes_),
-                proba_of(cleaned, X_val, self.classes_),
+                [proba_of(model, X_val, self.classes_) for model in cleaned],
+                fractions,
             )
+            self.label_issues_["is_label_issue"] = flags[fractions.index(self.frac_noise_)]
         if not self.cleaned_ and plain is None:  # clean=True and nothing flagged
             plain = clone(estimator).fit(X, labels, **fit_params)
-        self.estimator_ = cleaned if self.cleaned_ else plain
+        self.estimator_ = cleaned[fractions.index(self.frac_noise_)] if self.cleaned_ else plain
         return self
 
     def _encode_labels(self, y):
@@ -527,6 +578,38 @@ class CleanLabelClassifier(BaseWrappingClassifier):
             )
         return y_encoded
 
+    def _fractions(self):
+        """The values of ``frac_noise``, the largest first; checks them against the rule."""
+        fractions = self.frac_noise if isinstance(self.frac_noise, list) else [self.frac_noise]
+        if (
+            not fractions
+            or any(
+                isinstance(f, bool) or not isinstance(f, Real) or not 0 < f <= 1 for f in fractions
+            )
+            or len(set(fractions)) < len(fractions)
+        ):
+            raise ValueError(
+                f"frac_noise must be a number in (0, 1] or a list of distinct ones; got "
+                f"{self.frac_noise!r}."
+            )
+        if len(fractions) > 1 and self.clean != "auto":
+            raise ValueError(
+                f"A list of frac_noise is decided by clean='auto'; got clean={self.clean!r}. "
+                "Pass one number with clean=True or clean=False."
+            )
+        if self.filter_by is not None:
+            scales = self.filter_by in _PRUNING_FILTERS
+        else:
+            scales = self.method != "confident_joint"
+        if not scales and fractions != [1]:
+            rule = f"filter_by={self.filter_by!r}" if self.filter_by else f"method={self.method!r}"
+            raise ValueError(
+                f"frac_noise={self.frac_noise!r} has no effect with {rule}: it scales the "
+                "number flagged by method='class_margin' and by filter_by="
+                f"{', '.join(map(repr, _PRUNING_FILTERS))}."
+            )
+        return sorted(map(float, fractions), reverse=True)
+
     def _splits(self, X, y, y_encoded):
         """The ``(train, test)`` folds of the rows, and the seed drawn for them."""
         seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
@@ -540,9 +623,22 @@ class CleanLabelClassifier(BaseWrappingClassifier):
     def _needs_in_sample(self):
         return self.filter_by is None and self.in_sample_weight > 0
 
-    def _record_issues(self, y_encoded, pred_proba, in_sample_proba):
-        """Flag the rows; set ``noise_matrix_`` and ``label_issues_``; the flags."""
-        issues, blocks = self._flag(y_encoded, pred_proba, in_sample_proba, self.classes_)
+    def _record_issues(self, y_encoded, pred_proba, in_sample_proba, fractions):
+        """Flag the rows; set ``noise_matrix_`` and ``label_issues_``; the flags per fraction.
+
+        ``label_issues_`` and ``frac_noise_`` hold the first fraction's flags (the largest, the
+        only one whose :class:`MinPerClassWarning` is shown) until :meth:`_decide` picks one.
+        """
+        flags = []
+        for number, frac_noise in enumerate(fractions):
+            with warnings.catch_warnings():
+                if number:  # fewer flags than the first fraction's: the warning would repeat
+                    warnings.simplefilter("ignore", MinPerClassWarning)
+                issues, blocks = self._flag(
+                    y_encoded, pred_proba, in_sample_proba, frac_noise, self.classes_
+                )
+            flags.append(issues)
+        issues, self.frac_noise_ = flags[0], fractions[0]
         self.noise_matrix_ = estimate_noise_matrix(y_encoded, pred_proba)
         # A dict of equal-length columns, like cv_results_: pandas.DataFrame(label_issues_)
         # gives cleanlab's get_label_issues() table without making pandas a dependency.
@@ -552,9 +648,9 @@ class CleanLabelClassifier(BaseWrappingClassifier):
             "given_label": self.classes_[y_encoded],
             "predicted_label": self.classes_[np.asarray(pred_proba.argmax(axis=1))],
         }
-        return issues
+        return flags
 
-    def _flag(self, labels, pred_proba, in_sample_proba, class_names=None):
+    def _flag(self, labels, pred_proba, in_sample_proba, frac_noise, class_names=None):
         """The flagged rows, by ``method`` or ``filter_by``, and the blocks that ranked them.
 
         cleanlab's rules read ``pred_proba`` alone; this package's rank the rows on its blend
@@ -562,10 +658,11 @@ class CleanLabelClassifier(BaseWrappingClassifier):
         """
         if self.filter_by is not None:
             blocks = RowBlocks(labels, pred_proba)
-            return cleanlab_issues(blocks, self.filter_by, 1.0, None, self.min_per_class), blocks
+            issues = cleanlab_issues(blocks, self.filter_by, frac_noise, None, self.min_per_class)
+            return issues, blocks
         blocks = RowBlocks(labels, pred_proba, in_sample_proba, self.in_sample_weight)
         method = self.method or "class_margin"
-        return flag_issues(blocks, method, self.min_per_class, class_names), blocks
+        return flag_issues(blocks, method, self.min_per_class, class_names, frac_noise), blocks
 
     def get_label_issues(self):
         """The table of ``label_issues_``, as cleanlab's ``CleanLearning.get_label_issues()``.
@@ -584,16 +681,25 @@ class CleanLabelClassifier(BaseWrappingClassifier):
             return dict(self.label_issues_)
         return pandas.DataFrame(self.label_issues_)
 
-    def _decide(self, estimator, X, y, y_encoded, splits, params, pred_proba, issues, seed):
-        """Whether to drop the flagged rows (``clean``); records the evidence of ``"auto"``."""
+    def _decide(
+        self, estimator, X, y, y_encoded, splits, params, pred_proba, flags, fractions, seed
+    ):
+        """Whether to drop the flagged rows (``clean``); records the evidence of ``"auto"``.
+
+        ``flags`` holds one mask per fraction of ``fractions``; under ``"auto"`` the one kept
+        (or best) becomes ``label_issues_``.
+        """
         self._clear_evidence()
-        if self.clean != "auto" or not issues.any():
-            return bool(self.clean is True and issues.any())
+        if self.clean != "auto" or not flags[0].any():  # the largest fraction flags most
+            return bool(self.clean is True and flags[0].any())
 
         def flag(labels, pred_proba, in_sample_proba):
             with warnings.catch_warnings():  # the final flags warn; the folds' would repeat it
                 warnings.simplefilter("ignore", MinPerClassWarning)
-                return self._flag(labels, pred_proba, in_sample_proba)[0]
+                return [
+                    self._flag(labels, pred_proba, in_sample_proba, frac_noise)[0]
+                    for frac_noise in fractions
+                ]
 
         try:
             cleaned_proba = held_out_cleaned_proba(
@@ -607,29 +713,51 @@ class CleanLabelClassifier(BaseWrappingClassifier):
                 stacklevel=4,  # past _decide, fit and the _fit_context wrapper
             )
             return False
-        return self._weigh_evidence(y_encoded, pred_proba, cleaned_proba)
+        cleaned = self._weigh_evidence(y_encoded, pred_proba, cleaned_proba, fractions)
+        self.label_issues_["is_label_issue"] = flags[fractions.index(self.frac_noise_)]
+        return cleaned
 
     def _clear_evidence(self):
         """The evidence attributes of a fit that weighed none (``None`` each)."""
         self.validation_scores_ = self.validation_z_ = self.validation_threshold_ = None
-        self.validation_accuracy_z_ = None
+        self.validation_accuracy_z_ = self.validation_candidates_ = None
 
-    def _weigh_evidence(self, y_encoded, plain_proba, cleaned_proba):
-        """Record how the cleaned fit's held-out probabilities compare; whether they win."""
+    def _weigh_evidence(self, y_encoded, plain_proba, cleaned_proba, fractions):
+        """Compare each fraction's held-out probabilities with the plain ones; whether one wins.
+
+        Records the evidence and sets ``frac_noise_`` to the fraction kept, or when none
+        passes, to the one with the largest ``z``.
+        """
         rows = np.arange(len(y_encoded))
-        plain_given, cleaned_given = plain_proba[rows, y_encoded], cleaned_proba[rows, y_encoded]
+        plain_given = plain_proba[rows, y_encoded]
         plain_right = plain_proba.argmax(axis=1) == y_encoded
-        cleaned_right = cleaned_proba.argmax(axis=1) == y_encoded
+        candidates = {}
+        for frac_noise, proba in zip(fractions, cleaned_proba, strict=True):
+            given, right = proba[rows, y_encoded], proba.argmax(axis=1) == y_encoded
+            candidates[frac_noise] = {
+                "cleaned": float(given.mean()),
+                "cleaned_accuracy": float(right.mean()),
+                "z": float(_mean_difference_z(given - plain_given)),
+                "accuracy_z": float(paired_z(right, plain_right)),
+            }
+        threshold = float(norm.isf(self.significance / len(fractions)))
+        passing = [
+            frac_noise
+            for frac_noise, evidence in candidates.items()
+            if evidence["z"] >= threshold and evidence["accuracy_z"] > 0
+        ]
+        self.frac_noise_ = max(passing or fractions, key=lambda f: candidates[f]["z"])
+        best = candidates[self.frac_noise_]
         self.validation_scores_ = {
             "plain": float(plain_given.mean()),
-            "cleaned": float(cleaned_given.mean()),
+            "cleaned": best["cleaned"],
             "plain_accuracy": float(plain_right.mean()),
-            "cleaned_accuracy": float(cleaned_right.mean()),
+            "cleaned_accuracy": best["cleaned_accuracy"],
         }
-        self.validation_z_ = float(_mean_difference_z(cleaned_given - plain_given))
-        self.validation_accuracy_z_ = float(paired_z(cleaned_right, plain_right))
-        self.validation_threshold_ = float(norm.isf(self.significance))
-        return self.validation_z_ >= self.validation_threshold_ and self.validation_accuracy_z_ > 0
+        self.validation_z_, self.validation_accuracy_z_ = best["z"], best["accuracy_z"]
+        self.validation_threshold_ = threshold
+        self.validation_candidates_ = candidates
+        return bool(passing)
 
 
 def fit_clean_dask(classifier, X, y, *, validation=None, **fit_params):
@@ -649,8 +777,9 @@ def fit_clean_dask(classifier, X, y, *, validation=None, **fit_params):
     compared on ``validation``'s (noisy) labels with the tests of ``fit``
     (``validation_z_``, ``validation_accuracy_z_``), instead of refitting the folds.
 
-    Fits: one per fold, plus the plain fit (unless ``clean=True``) and the cleaned fit
-    (unless ``clean=False`` or nothing was flagged). Passes over ``X``: those of the fits,
+    Fits: one per fold, plus the plain fit (unless ``clean=True``) and one cleaned fit per
+    value of ``frac_noise`` (none with ``clean=False`` or when nothing was flagged); a list of
+    ``frac_noise`` is decided on ``validation`` too. Passes over ``X``: those of the fits,
     and one prediction pass per fold model.
 
     Parameters

@@ -37,6 +37,8 @@ _CLEANLAB_FILTERS = (
     "low_normalized_margin",
     "low_self_confidence",
 )
+#: The rules that prune a number of rows per class, which ``frac_noise`` scales.
+_PRUNING_FILTERS = ("prune_by_noise_rate", "prune_by_class", "both")
 
 
 def _round_preserving_sum(values):
@@ -190,7 +192,7 @@ def cleanlab_issues(
         )
     check_min_per_class(min_examples)
     check_frac_noise(frac_noise)
-    pruning = filter_by in ("prune_by_noise_rate", "prune_by_class", "both")
+    pruning = filter_by in _PRUNING_FILTERS
     if not pruning and num_to_remove is not None:
         raise ValueError(
             f"num_to_remove_per_class is not supported with filter_by={filter_by!r}: it "

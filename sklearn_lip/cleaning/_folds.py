@@ -121,14 +121,16 @@ def held_out_cleaned_proba(
     """Out-of-fold probabilities of fold models fitted without their flagged training rows.
 
     The flags of each fold's training rows are computed afresh, by ``flag(labels, pred_proba,
-    in_sample_proba)``, from models fitted on that fold's training rows minus one block of them
+    in_sample_proba)`` (one mask per candidate rule, e.g. per ``frac_noise``), from models
+    fitted on that fold's training rows minus one block of them
     (:func:`_flag_blocks`), so that no label of the fold's test rows reaches its cleaned model.
     Flags taken from the usual out-of-fold probabilities would leak them: those came from
     models that trained on the test rows, and the rows they keep agree with those labels, so
     the cleaned fit would look better on them than it is (on small tables, by several
     points). With five folds the ten models that leave out two folds serve both of them.
 
-    Returns the (n_samples, n_classes) probabilities.
+    Returns one (n_samples, n_classes) array of probabilities per mask of ``flag``: the
+    candidates share the flagging fits and differ only in their cleaned fits.
     """
     blocks = _flag_blocks(splits, y_encoded, random_state)
     n_samples, n_classes = len(y), len(classes)
@@ -155,16 +157,23 @@ def held_out_cleaned_proba(
             out_of_block[fold][in_block] = proba[in_block]
             in_sample_sum[fold][rows] += proba[rows]
             n_models[fold][rows] += 1
-    cleaned_splits = []
-    for fold, (train, test) in enumerate(splits):
+    fold_flags = []  # per fold, one mask of its training rows per candidate
+    for fold, (train, _) in enumerate(splits):
         in_sample = np.where(
             n_models[fold][:, None] > 0,
             in_sample_sum[fold] / np.maximum(n_models[fold], 1)[:, None],
             out_of_block[fold],
         )
-        issues = flag(y_encoded[train], out_of_block[fold][train], in_sample[train])
-        cleaned_splits.append((train[~issues], test))
-    return out_of_fold_proba(estimator, X, y, classes, cleaned_splits, params, n_jobs)[0]
+        fold_flags.append(flag(y_encoded[train], out_of_block[fold][train], in_sample[train]))
+    cleaned_proba = []
+    for candidate in range(len(fold_flags[0])):
+        cleaned_splits = [
+            (train[~flags[candidate]], test)
+            for (train, test), flags in zip(splits, fold_flags, strict=True)
+        ]
+        proba, _ = out_of_fold_proba(estimator, X, y, classes, cleaned_splits, params, n_jobs)
+        cleaned_proba.append(proba)
+    return cleaned_proba
 
 
 def check_test_folds(splits, n_samples):
