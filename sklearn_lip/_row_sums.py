@@ -215,10 +215,9 @@ def _projected_sums(X, Y, sample_weight, U, V, fit_intercept):
     U_x = np.ascontiguousarray(U[:n_coef], dtype=dtype)
     V_work = V.astype(dtype)
     piece = max(min(n_samples, _CACHE_ROWS), 1)
-    buffer = np.empty((piece, n_components), dtype=dtype)
-    product = np.empty_like(buffer)
-    weighted = None if sample_weight is None else np.empty_like(buffer)
-    label_rows = np.empty_like(buffer) if Y.ndim == 1 else None
+    product = np.empty((piece, n_components), dtype=dtype)
+    weighted = None if sample_weight is None else np.empty_like(product)
+    label_rows = np.empty_like(product) if Y.ndim == 1 else None
     # The bias as whole rows: adding a contiguous block is several times faster than
     # broadcasting a row of min(q, l) values over the piece.
     bias_rows = np.tile(U[-1].astype(dtype), (piece, 1)) if fit_intercept else None
@@ -226,9 +225,11 @@ def _projected_sums(X, Y, sample_weight, U, V, fit_intercept):
     zz = np.zeros(n_components)
     zy = np.zeros(n_components)
     cross = np.zeros((n_components, V.shape[0]))  # Z^T D Y, for 2-D Y
-    projected = None
+    projected = buffer = None  # the whole projection of a CSR block, or one dense piece's
     if sparse.issparse(X):
         projected = np.asarray((X if X.dtype == dtype else X.astype(dtype)) @ U_x)
+    else:
+        buffer = np.empty_like(product)
     for rows in gen_batches(n_samples, piece):
         m = rows.stop - rows.start
         prod = product[:m]
