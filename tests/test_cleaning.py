@@ -752,10 +752,11 @@ def test_half_the_flags_are_the_most_suspect_half():
         assert quality[half & rows].max() <= quality[every & ~half & rows].min()
 
 
-def test_a_single_frac_noise_in_a_list_is_that_frac_noise():
+@pytest.mark.parametrize("one", [[1.0], (1,), np.array([1.0])])
+def test_a_single_frac_noise_in_a_list_is_that_frac_noise(one):
     X, _, y_noisy, _ = _noisy_task(n_samples=400, rate=0.3, seed=2)
     plain = CleanLabelClassifier(random_state=0).fit(X, y_noisy)
-    listed = CleanLabelClassifier(frac_noise=[1.0], random_state=0).fit(X, y_noisy)
+    listed = CleanLabelClassifier(frac_noise=one, random_state=0).fit(X, y_noisy)
     assert listed.cleaned_ == plain.cleaned_ and listed.frac_noise_ == plain.frac_noise_ == 1.0
     assert listed.validation_scores_ == plain.validation_scores_
     assert listed.validation_z_ == plain.validation_z_
@@ -777,6 +778,7 @@ class _FailsIfFitted(LogisticRegression):
         ({"frac_noise": []}, r"a list of distinct ones; got \[\]"),
         ({"frac_noise": [0.5, 0.5]}, r"a list of distinct ones; got \[0.5, 0.5\]"),
         ({"frac_noise": [0.5, 1.5]}, r"a number in \(0, 1\] or a list"),
+        ({"frac_noise": np.full((2, 2), 0.5)}, r"a list of distinct ones; got array"),
         ({"frac_noise": [0.5, 1.0], "clean": True}, "decided by clean='auto'; got clean=True"),
         ({"frac_noise": [0.5, 1.0], "clean": False}, "decided by clean='auto'"),
         ({"frac_noise": 0.5, "method": "confident_joint"}, "no effect with method='conf"),

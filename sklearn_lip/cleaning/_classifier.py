@@ -152,16 +152,16 @@ class CleanLabelClassifier(BaseWrappingClassifier):
         Keep at least this many rows of every class (all rows of a smaller class), so that no
         class is ever dropped; a :class:`MinPerClassWarning` says when this changed the flags.
 
-    frac_noise : float in (0, 1] or list of float, default=1.0
+    frac_noise : float in (0, 1] or array-like of float, default=1.0
         How many of the estimated label issues of each class are flagged, as a fraction (the
         most suspect ones), as in :func:`find_label_issues`; with ``method="class_margin"``
         or one of cleanlab's ``"prune_by_*"`` rules and ``"both"`` (another rule raises a
-        ``ValueError`` unless it is 1). A list makes ``clean="auto"`` decide how many to
-        drop on the same held-out evidence: each fraction's cleaned fold models are
-        compared with the plain ones, the test level is ``significance`` divided by the
-        number of fractions (Bonferroni), and of the fractions that pass both tests the one
-        with the largest ``z`` is kept (``frac_noise_``). Each fraction costs ``cv`` more
-        fits on the fold's kept rows; the fits that flag are shared. A list needs
+        ``ValueError`` unless it is 1). A list (or tuple, or array) makes ``clean="auto"``
+        decide how many to drop on the same held-out evidence: each fraction's cleaned fold
+        models are compared with the plain ones, the test level is ``significance`` divided
+        by the number of fractions (Bonferroni), and of the fractions that pass both tests
+        the one with the largest ``z`` is kept (``frac_noise_``). Each fraction costs ``cv``
+        more fits on the fold's kept rows; the fits that flag are shared. A list needs
         ``clean="auto"``.
 
         .. versionadded:: 0.3
@@ -351,7 +351,7 @@ class CleanLabelClassifier(BaseWrappingClassifier):
         "method": [StrOptions(set(METHODS)), None],
         "filter_by": [StrOptions(set(_CLEANLAB_FILTERS)), None],
         "min_per_class": [Interval(Integral, 1, None, closed="left")],
-        "frac_noise": [Interval(Real, 0, 1, closed="right"), list],
+        "frac_noise": [Interval(Real, 0, 1, closed="right"), "array-like"],
         "in_sample_weight": [Interval(Real, 0, 1, closed="both")],
         "random_state": ["random_state"],
         "n_jobs": [Integral, None],
@@ -580,9 +580,11 @@ class CleanLabelClassifier(BaseWrappingClassifier):
 
     def _fractions(self):
         """The values of ``frac_noise``, the largest first; checks them against the rule."""
-        fractions = self.frac_noise if isinstance(self.frac_noise, list) else [self.frac_noise]
+        many = np.ndim(self.frac_noise) > 0  # a list, tuple or array of candidates
+        fractions = list(self.frac_noise) if many else [self.frac_noise]
         if (
             not fractions
+            or np.ndim(self.frac_noise) > 1
             or any(
                 isinstance(f, bool) or not isinstance(f, Real) or not 0 < f <= 1 for f in fractions
             )
