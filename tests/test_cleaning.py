@@ -767,6 +767,23 @@ def test_a_single_frac_noise_in_a_list_is_that_frac_noise(one):
     np.testing.assert_array_equal(listed.estimator_.coef_, plain.estimator_.coef_)
 
 
+def test_the_flags_and_the_noise_matrix_count_the_confident_joint_once(monkeypatch):
+    from sklearn_lip.cleaning import _confident
+
+    counted_rows = []
+    count_block = _confident._confident_block
+
+    def counting(block, thresholds):
+        counted_rows.append(block.labels.size)
+        return count_block(block, thresholds)
+
+    monkeypatch.setattr(_confident, "_confident_block", counting)
+    X, _, y_noisy, _ = _noisy_task(n_samples=300, rate=0.3)
+    clf = CleanLabelClassifier(clean=False, random_state=0).fit(X, y_noisy)
+    assert sum(counted_rows) == 300  # one pass serves the flags and noise_matrix_
+    assert clf.label_issues_["is_label_issue"].any()
+
+
 class _FailsIfFitted(LogisticRegression):
     def fit(self, X, y, sample_weight=None):
         raise AssertionError("fitted before its parameters were checked")

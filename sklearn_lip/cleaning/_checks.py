@@ -218,6 +218,9 @@ class RowBlocks:
     counts : ndarray of shape (K,)
         Rows per given label.
     n_samples, n_classes : int
+    confident : tuple or None
+        The result of :func:`count_confident`, kept by it on first use (the confident joint
+        is then read once, whatever reads it).
     """
 
     def __init__(self, labels, pred_proba, in_sample_proba=None, in_sample_weight=0.5):
@@ -238,6 +241,7 @@ class RowBlocks:
         self.labels = check_labels(labels, self.n_samples, self.n_classes)
         self.counts = np.bincount(self.labels, minlength=self.n_classes)
         self._weight = in_sample_weight
+        self.confident = None
         self._checks = [
             None if checked else name
             for (_, checked), name in zip(

@@ -29,7 +29,7 @@ from .._head import paired_z
 from .._row_sums import is_dask
 from ._checks import MinPerClassWarning, RowBlocks
 from ._cleanlab import _CLEANLAB_FILTERS, _PRUNING_FILTERS, cleanlab_issues
-from ._confident import estimate_noise_matrix
+from ._confident import calibrated_joint, noise_matrix_of
 from ._dask_folds import dask_fold_proba, proba_of
 from ._folds import fit_rows, fold_budget, held_out_cleaned_proba, out_of_fold_proba
 from ._rank import block_quality
@@ -631,17 +631,16 @@ class CleanLabelClassifier(BaseWrappingClassifier):
         ``label_issues_`` and ``frac_noise_`` hold the first fraction's flags (the largest, the
         only one whose :class:`MinPerClassWarning` is shown) until :meth:`_decide` picks one.
         """
+        blocks = self._blocks(y_encoded, pred_proba, in_sample_proba)
         flags = []
         for number, frac_noise in enumerate(fractions):
             with warnings.catch_warnings():
                 if number:  # fewer flags than the first fraction's: the warning would repeat
                     warnings.simplefilter("ignore", MinPerClassWarning)
-                issues, blocks = self._flag(
-                    y_encoded, pred_proba, in_sample_proba, frac_noise, self.classes_
-                )
-            flags.append(issues)
+                flags.append(self._flag(blocks, frac_noise, self.classes_))
         issues, self.frac_noise_ = flags[0], fractions[0]
-        self.noise_matrix_ = estimate_noise_matrix(y_encoded, pred_proba)
+        # the confident joint of the flags (pred_proba's), counted once
+        self.noise_matrix_ = noise_matrix_of(calibrated_joint(blocks))
         # A dict of equal-length columns, like cv_results_: pandas.DataFrame(label_issues_)
         # gives cleanlab's get_label_issues() table without making pandas a dependency.
         self.label_issues_ = {
@@ -652,19 +651,22 @@ class CleanLabelClassifier(BaseWrappingClassifier):
         }
         return flags
 
-    def _flag(self, labels, pred_proba, in_sample_proba, frac_noise, class_names=None):
-        """The flagged rows, by ``method`` or ``filter_by``, and the blocks that ranked them.
+    def _blocks(self, labels, pred_proba, in_sample_proba):
+        """The :class:`RowBlocks` the rule reads, built once for every fraction.
 
         cleanlab's rules read ``pred_proba`` alone; this package's rank the rows on its blend
         with ``in_sample_proba`` (the blocks' ``ranking``).
         """
         if self.filter_by is not None:
-            blocks = RowBlocks(labels, pred_proba)
-            issues = cleanlab_issues(blocks, self.filter_by, frac_noise, None, self.min_per_class)
-            return issues, blocks
-        blocks = RowBlocks(labels, pred_proba, in_sample_proba, self.in_sample_weight)
+            return RowBlocks(labels, pred_proba)
+        return RowBlocks(labels, pred_proba, in_sample_proba, self.in_sample_weight)
+
+    def _flag(self, blocks, frac_noise, class_names=None):
+        """The rows flagged by ``method`` or ``filter_by`` at ``frac_noise``."""
+        if self.filter_by is not None:
+            return cleanlab_issues(blocks, self.filter_by, frac_noise, None, self.min_per_class)
         method = self.method or "class_margin"
-        return flag_issues(blocks, method, self.min_per_class, class_names, frac_noise), blocks
+        return flag_issues(blocks, method, self.min_per_class, class_names, frac_noise)
 
     def get_label_issues(self):
         """The table of ``label_issues_``, as cleanlab's ``CleanLearning.get_label_issues()``.
@@ -696,12 +698,10 @@ class CleanLabelClassifier(BaseWrappingClassifier):
             return bool(self.clean is True and flags[0].any())
 
         def flag(labels, pred_proba, in_sample_proba):
+            blocks = self._blocks(labels, pred_proba, in_sample_proba)
             with warnings.catch_warnings():  # the final flags warn; the folds' would repeat it
                 warnings.simplefilter("ignore", MinPerClassWarning)
-                return [
-                    self._flag(labels, pred_proba, in_sample_proba, frac_noise)[0]
-                    for frac_noise in fractions
-                ]
+                return [self._flag(blocks, frac_noise) for frac_noise in fractions]
 
         try:
             cleaned_proba = held_out_cleaned_proba(

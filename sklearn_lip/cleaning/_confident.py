@@ -8,10 +8,11 @@ import numpy as np
 from ._checks import RowBlocks, check_pred_proba
 
 __all__ = [
-    "calibrate_joint",
+    "calibrated_joint",
     "confident_joint",
     "count_confident",
     "estimate_noise_matrix",
+    "noise_matrix_of",
     "self_confidence",
 ]
 
@@ -46,8 +47,12 @@ def count_confident(blocks):
 
     The threshold of class ``j`` is the mean of ``pred_proba[:, j]`` over the rows labelled
     ``j`` (infinite when no row is, so such a class is never a confident class), summed in row
-    order as in memory, so that the result does not depend on the blocks.
+    order as in memory, so that the result does not depend on the blocks. Computed once per
+    ``blocks`` (``blocks.confident``; its arrays are shared, not to be modified): the flags at
+    several ``frac_noise`` and the noise matrix read the probabilities once.
     """
+    if blocks.confident is not None:
+        return blocks.confident
     labels, counts, n_classes = blocks.labels, blocks.counts, blocks.n_classes
     sums = np.bincount(labels, weights=self_confidence(blocks), minlength=n_classes)
     thresholds = np.full(n_classes, np.inf)
@@ -57,15 +62,27 @@ def count_confident(blocks):
     for rows, (part, off) in blocks.map(_confident_block, thresholds):
         joint += part
         off_diagonal[rows] = off
-    return joint, off_diagonal
+    blocks.confident = joint, off_diagonal
+    return blocks.confident
 
 
-def calibrate_joint(joint, counts):
-    """Scale the rows of a raw confident joint to sum to the given-label ``counts``."""
+def calibrated_joint(blocks):
+    """The confident joint of ``blocks``, its rows scaled to sum to the given-label counts."""
+    joint, counts = count_confident(blocks)[0], blocks.counts
     row_sums = joint.sum(axis=1, keepdims=True)
     # A given class with no confidently counted row carries no evidence of noise: keep it whole.
     return np.where(
         row_sums > 0, joint / np.maximum(row_sums, 1) * counts[:, None], np.diag(counts)
+    )
+
+
+def noise_matrix_of(joint):
+    """The noise matrix of a calibrated confident joint (see :func:`estimate_noise_matrix`)."""
+    per_true_class = joint.sum(axis=0)[:, None]
+    return np.where(
+        per_true_class > 0,
+        joint.T / np.maximum(per_true_class, 1e-300),
+        np.eye(joint.shape[0]),
     )
 
 
@@ -114,8 +131,7 @@ def confident_joint(labels, pred_proba=None, *, pred_probs=None, calibrate=True)
            [0, 1]])
     """
     blocks = RowBlocks(labels, check_pred_proba(pred_proba, pred_probs))
-    joint, _ = count_confident(blocks)
-    return calibrate_joint(joint, blocks.counts) if calibrate else joint
+    return calibrated_joint(blocks) if calibrate else count_confident(blocks)[0]
 
 
 def estimate_noise_matrix(labels, pred_proba=None, *, pred_probs=None):
@@ -153,10 +169,4 @@ def estimate_noise_matrix(labels, pred_proba=None, *, pred_probs=None):
     array([[1.  , 0.  ],
            [0.33, 0.67]])
     """
-    joint = confident_joint(labels, pred_proba, pred_probs=pred_probs)
-    per_true_class = joint.sum(axis=0)[:, None]
-    return np.where(
-        per_true_class > 0,
-        joint.T / np.maximum(per_true_class, 1e-300),
-        np.eye(joint.shape[0]),
-    )
+    return noise_matrix_of(confident_joint(labels, pred_proba, pred_probs=pred_probs))

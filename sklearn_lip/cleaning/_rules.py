@@ -14,7 +14,7 @@ from ._checks import (
     check_num_to_remove,
     name_classes,
 )
-from ._confident import calibrate_joint, count_confident
+from ._confident import calibrated_joint, count_confident
 from ._rank import block_quality
 
 __all__ = ["METHODS", "flag_issues"]
@@ -64,7 +64,7 @@ def flag_issues(
         _, issues = count_confident(blocks)
     else:
         if num_to_remove_per_class is None:
-            joint = calibrate_joint(count_confident(blocks)[0], counts)
+            joint = calibrated_joint(blocks)
             n_issues = np.rint(frac_noise * (counts - np.diag(joint))).astype(np.intp)
         else:
             n_issues = check_num_to_remove(num_to_remove_per_class, counts)
