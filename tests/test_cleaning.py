@@ -613,6 +613,16 @@ def _plain_and_cleaned_fold_proba(clf, X, y, frac_noise=1.0):
     return plain, cleaned
 
 
+def _paired_z(cleaned, plain, y):
+    """The probability z and McNemar's accuracy z of ``clean="auto"``, from scratch."""
+    rows = np.arange(len(y))
+    gain = cleaned[rows, y] - plain[rows, y]
+    cleaned_right, plain_right = cleaned.argmax(1) == y, plain.argmax(1) == y
+    wins, losses = np.sum(cleaned_right & ~plain_right), np.sum(~cleaned_right & plain_right)
+    accuracy_z = (wins - losses) / np.sqrt(wins + losses) if wins + losses else 0.0
+    return gain.mean() / gain.std(ddof=1) * np.sqrt(len(y)), accuracy_z
+
+
 @pytest.mark.filterwarnings("ignore::sklearn_lip.cleaning.MinPerClassWarning")
 @pytest.mark.parametrize("cv", [2, 5])  # two folds: each fold's halves are the blocks
 def test_auto_evidence_does_not_see_the_held_out_labels(cv):
@@ -661,7 +671,6 @@ def test_auto_keeps_the_cleaned_fit_only_on_significant_held_out_evidence(estima
         assert clf.fold_params_ == {}
     plain, fold_cleaned = _plain_and_cleaned_fold_proba(clf, X, y_noisy)
     rows = np.arange(600)
-    gain = fold_cleaned[rows, y_noisy] - plain[rows, y_noisy]
     plain_right, cleaned_right = plain.argmax(1) == y_noisy, fold_cleaned.argmax(1) == y_noisy
     assert clf.validation_scores_ == {
         "plain": pytest.approx(plain[rows, y_noisy].mean()),
@@ -669,10 +678,9 @@ def test_auto_keeps_the_cleaned_fit_only_on_significant_held_out_evidence(estima
         "plain_accuracy": pytest.approx(plain_right.mean()),
         "cleaned_accuracy": pytest.approx(cleaned_right.mean()),
     }
-    assert clf.validation_z_ == pytest.approx(gain.mean() / gain.std(ddof=1) * np.sqrt(600))
-    wins, losses = np.sum(cleaned_right & ~plain_right), np.sum(~cleaned_right & plain_right)
-    z = (wins - losses) / np.sqrt(wins + losses) if wins + losses else 0.0
-    assert clf.validation_accuracy_z_ == pytest.approx(z)
+    z, accuracy_z = _paired_z(fold_cleaned, plain, y_noisy)
+    assert clf.validation_z_ == pytest.approx(z)
+    assert clf.validation_accuracy_z_ == pytest.approx(accuracy_z)
     assert clf.validation_threshold_ == pytest.approx(1.6448536)
     assert clf.cleaned_ is cleaned and clf.label_issues_["is_label_issue"].any()
     significant = clf.validation_z_ >= clf.validation_threshold_
@@ -680,16 +688,6 @@ def test_auto_keeps_the_cleaned_fit_only_on_significant_held_out_evidence(estima
     kept = ~clf.label_issues_["is_label_issue"] if cleaned else np.ones(600, bool)
     final = clone(estimator).fit(X[kept], y_noisy[kept])
     np.testing.assert_array_equal(clf.predict_proba(X), final.predict_proba(X))
-
-
-def _paired_z(cleaned, plain, y):
-    """The probability z and McNemar's accuracy z of ``clean="auto"``, from scratch."""
-    rows = np.arange(len(y))
-    gain = cleaned[rows, y] - plain[rows, y]
-    cleaned_right, plain_right = cleaned.argmax(1) == y, plain.argmax(1) == y
-    wins, losses = np.sum(cleaned_right & ~plain_right), np.sum(~cleaned_right & plain_right)
-    accuracy_z = (wins - losses) / np.sqrt(wins + losses) if wins + losses else 0.0
-    return gain.mean() / gain.std(ddof=1) * np.sqrt(len(y)), accuracy_z
 
 
 @pytest.mark.filterwarnings("ignore::sklearn_lip.cleaning.MinPerClassWarning")
