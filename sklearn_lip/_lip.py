@@ -269,9 +269,25 @@ class LAPStatistics:
                 f"refit(k >= {first}, 'paper'); "
                 f"refit(k={k}, lap={lap!r}) needs more: build them without lower_from."
             )
-        s = self.singular_values
-        # Least-squares values of the lower components; a direction with X u_i = 0 on the
-        # training rows carries no information, so its minimum-norm value is 0.
+        if lap == "log":
+            return self._refit_log(k)
+        if lap not in LAP_MODES:
+            raise ValueError(f"lap must be one of {LAP_MODES}; got {lap!r}.")
+        scale = self.lower_scale(k, lap)
+        if scale is None:
+            return self.singular_values.copy()
+        return np.concatenate([self.singular_values[:k], self.lower_values()[k:] / scale])
+
+    def lower_values(self):
+        """Least-squares value of every component on its own: what the paper mode re-fits.
+
+        Returns
+        -------
+        values : ndarray of shape (min(q, l),)
+            ``zy / zz``; 0 where the component carries no information or was not computed.
+        """
+        # A direction with X u_i = 0 on the training rows carries no information, so its
+        # minimum-norm value is 0.
         computed = self.zz[self.computed]
         scale = max(computed.max(initial=0.0), np.finfo(np.float64).tiny)
         with np.errstate(invalid="ignore"):  # the NaN of sums not computed: not safe
@@ -281,20 +297,23 @@ class LAPStatistics:
         # weights always have one, W 1 = 0). Re-fitting them would make the result depend on
         # that noise, so they stay at 0 as in W.
         safe[self.rank :] = False
-        lower = np.divide(self.zy, self.zz, out=np.zeros_like(self.zy), where=safe)[k:]
+        return np.divide(self.zy, self.zz, out=np.zeros_like(self.zy), where=safe)
+
+    def lower_scale(self, k, lap):
+        """What the lower values are divided by when ``k`` components are kept, or ``None``.
+
+        1 in the paper mode. In the scaled mode, ``alpha``, the joint least-squares scale of
+        the kept block ``W_k``: the blocks are orthogonal, so alpha has its own closed form,
+        and dividing everything by it keeps W's scale. ``None`` when that alpha is not
+        positive: the scaled mode then leaves W unchanged. Both modes' refits are
+        ``[s[:k], lower_values()[k:] / lower_scale(k, lap)]``.
+        """
         if lap == "paper":
-            return np.concatenate([s[:k], lower])
-        if lap == "scaled":
-            # Joint least squares of (alpha W_k, lower sigmas): the blocks are orthogonal, so
-            # alpha has its own closed form. Dividing everything by alpha keeps W's scale.
-            top_norm = np.dot(s[:k] ** 2, self.zz[:k])
-            alpha = np.dot(s[:k], self.zy[:k]) / top_norm if top_norm > 0 else 0.0
-            if not alpha > 0:
-                return s.copy()
-            return np.concatenate([s[:k], lower / alpha])
-        if lap == "log":
-            return self._refit_log(k)
-        raise ValueError(f"lap must be one of {LAP_MODES}; got {lap!r}.")
+            return 1.0
+        s = self.singular_values
+        top_norm = np.dot(s[:k] ** 2, self.zz[:k])
+        alpha = np.dot(s[:k], self.zy[:k]) / top_norm if top_norm > 0 else 0.0
+        return alpha if alpha > 0 else None
 
     def log_objective(self, k):
         """The "log" LAP objective over the lower singular values, with its gradient.

@@ -19,7 +19,9 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 
 from sklearn_lip import LIPMetaClassifier, LIPSkippedWarning, lip_refine
-from sklearn_lip._head import Fold, _choose_k, fit_head, paired_z
+from sklearn_lip._head import Fold, _choose_k, candidate_predictions, fit_head, paired_z
+from sklearn_lip._lip import LAPStatistics
+from sklearn_lip._row_sums import project_rows
 from sklearn_lip.meta import loss_family
 
 
@@ -304,6 +306,34 @@ def test_fit_head_checks_k_lists_too(data):
     with pytest.warns(UserWarning, match=r"\[9\] are outside"):
         head = fit_head(W, X, Y, k=[2, 9], lap="paper", folds=fold)
     assert set(head.validation_scores) == {"unchanged", 2}
+
+
+@pytest.mark.parametrize(
+    "lap, targets",
+    [("paper", "labels"), ("scaled", "labels"), ("scaled", "anti"), ("log", "labels")],
+)
+@pytest.mark.parametrize("chunk_rows", [None, 7])
+def test_candidate_predictions_equal_each_refit_scored_on_its_own(lap, targets, chunk_rows):
+    # The accumulated tails must predict exactly what each candidate's own weights predict,
+    # including the scaled mode's fallback to W (alpha <= 0, from anti-correlated targets) and
+    # the null component of multinomial logistic weights (W 1 = 0).
+    X, y = make_classification(
+        n_samples=400, n_features=20, n_informative=12, n_classes=9, random_state=1
+    )
+    W = np.vstack([LogisticRegression(max_iter=500).fit(X, y).coef_.T, np.zeros(9)])
+    W -= W.mean(axis=1, keepdims=True)
+    Y = np.eye(9)[y] if targets == "labels" else -(X @ W[:-1] + W[-1])
+    stats = LAPStatistics(W, X, Y, fit_intercept=True, keep_projections=lap == "log")
+    Z = project_rows(X, slice(None), stats.U, True)
+    candidates = list(range(1, stats.rank))
+    predicted = candidate_predictions(Z, stats, candidates, lap, chunk_rows=chunk_rows)
+    assert set(predicted) == {None, *candidates}
+    np.testing.assert_array_equal(predicted[None], (X @ W[:-1] + W[-1]).argmax(axis=1))
+    for k in candidates:
+        refined = stats.weights(stats.refit(k, lap))
+        np.testing.assert_array_equal(predicted[k], (X @ refined[:-1] + refined[-1]).argmax(axis=1))
+    if lap == "scaled":  # both branches are exercised
+        assert (stats.lower_scale(1, lap) is None) == (targets == "anti")
 
 
 @pytest.mark.parametrize(
