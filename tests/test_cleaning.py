@@ -765,20 +765,26 @@ def test_a_single_frac_noise_in_a_list_is_that_frac_noise(one):
     np.testing.assert_array_equal(listed.estimator_.coef_, plain.estimator_.coef_)
 
 
-def test_the_flags_and_the_noise_matrix_count_the_confident_joint_once(monkeypatch):
-    from sklearn_lip.cleaning import _confident
+def test_the_flags_the_noise_matrix_and_the_table_read_each_pass_once(monkeypatch):
+    from sklearn_lip.cleaning import _confident, _rank
 
-    counted_rows = []
-    count_block = _confident._confident_block
+    rows_read = {"confident joint": 0, "margins": 0}
+    count_block, quality_block = _confident._confident_block, _rank.block_quality
 
     def counting(block, thresholds):
-        counted_rows.append(block.labels.size)
+        rows_read["confident joint"] += block.labels.size
         return count_block(block, thresholds)
 
+    def scoring(block, method, issues=None):
+        rows_read["margins"] += block.labels.size
+        return quality_block(block, method, issues)
+
     monkeypatch.setattr(_confident, "_confident_block", counting)
+    monkeypatch.setattr(_rank, "block_quality", scoring)
     X, _, y_noisy, _ = _noisy_task(n_samples=300, rate=0.3)
     clf = CleanLabelClassifier(clean=False, random_state=0).fit(X, y_noisy)
-    assert sum(counted_rows) == 300  # one pass serves the flags and noise_matrix_
+    # one pass each serves the flags, noise_matrix_ and label_issues_["label_quality"]
+    assert rows_read == {"confident joint": 300, "margins": 300}
     assert clf.label_issues_["is_label_issue"].any()
 
 

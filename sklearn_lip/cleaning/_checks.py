@@ -221,6 +221,8 @@ class RowBlocks:
     confident : tuple or None
         The result of :func:`count_confident`, kept by it on first use (the confident joint
         is then read once, whatever reads it).
+    quality : dict
+        Every row's score per ranking method, kept by :func:`row_quality` on first use.
     """
 
     def __init__(self, labels, pred_proba, in_sample_proba=None, in_sample_weight=0.5):
@@ -242,6 +244,7 @@ class RowBlocks:
         self.counts = np.bincount(self.labels, minlength=self.n_classes)
         self._weight = in_sample_weight
         self.confident = None
+        self.quality = {}
         self._checks = [
             None if checked else name
             for (_, checked), name in zip(

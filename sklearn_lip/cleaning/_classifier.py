@@ -32,7 +32,7 @@ from ._cleanlab import _CLEANLAB_FILTERS, _PRUNING_FILTERS, cleanlab_issues
 from ._confident import calibrated_joint, noise_matrix_of
 from ._dask_folds import dask_fold_proba, proba_of
 from ._folds import fit_rows, fold_budget, held_out_cleaned_proba, out_of_fold_proba
-from ._rank import block_quality
+from ._rank import row_quality
 from ._rules import METHODS, flag_issues
 
 __all__ = ["CleanLabelClassifier", "fit_clean_dask"]
@@ -645,7 +645,7 @@ class CleanLabelClassifier(BaseWrappingClassifier):
         # gives cleanlab's get_label_issues() table without making pandas a dependency.
         self.label_issues_ = {
             "is_label_issue": issues,
-            "label_quality": blocks.concat(block_quality, "margin")[0],
+            "label_quality": row_quality(blocks, "margin"),
             "given_label": self.classes_[y_encoded],
             "predicted_label": self.classes_[np.asarray(pred_proba.argmax(axis=1))],
         }

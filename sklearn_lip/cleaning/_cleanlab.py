@@ -23,7 +23,7 @@ from ._checks import (
     name_classes,
 )
 from ._confident import self_confidence
-from ._rank import block_quality
+from ._rank import row_quality
 
 __all__ = ["cleanlab_issues"]
 
@@ -227,7 +227,7 @@ def cleanlab_issues(
     if filter_by == "confident_learning":
         issues = off_diagonal
     elif not pruning:  # low_self_confidence, low_normalized_margin
-        (scores,) = blocks.concat(block_quality, filter_by.removeprefix("low_"))
+        scores = row_quality(blocks, filter_by.removeprefix("low_"))
         return _mask(blocks.n_samples, np.argsort(scores)[:n_off_diagonal])
     else:
         if confident_joint is not None:

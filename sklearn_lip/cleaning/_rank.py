@@ -14,6 +14,7 @@ __all__ = [
     "label_quality_scores",
     "quality",
     "rank_flagged",
+    "row_quality",
 ]
 
 #: cleanlab's label quality scores (``return_indices_ranked_by``).
@@ -48,6 +49,17 @@ def block_quality(block, method, issues=None):
     """The scores of one block's rows (on its ranking probabilities), or of its ``issues``."""
     scores = quality(block.labels, block.ranking, method)
     return (scores if issues is None else scores[issues],)
+
+
+def row_quality(blocks, method):
+    """Every row's ``method`` score on ``blocks``, computed once per method (one pass).
+
+    Kept on the :class:`RowBlocks` (``blocks.quality``; shared, not to be modified): the
+    flags at several ``frac_noise`` and the table of the flagged rows read it once.
+    """
+    if method not in blocks.quality:
+        (blocks.quality[method],) = blocks.concat(block_quality, method)
+    return blocks.quality[method]
 
 
 def rank_flagged(blocks, issues, method):
@@ -138,4 +150,4 @@ def label_quality_scores(
     blocks = RowBlocks(
         labels, check_pred_proba(pred_proba, pred_probs), in_sample_proba, in_sample_weight
     )
-    return blocks.concat(block_quality, method)[0]
+    return row_quality(blocks, method)

@@ -15,7 +15,7 @@ from ._checks import (
     name_classes,
 )
 from ._confident import calibrated_joint, count_confident
-from ._rank import block_quality
+from ._rank import row_quality
 
 __all__ = ["METHODS", "flag_issues"]
 
@@ -41,7 +41,8 @@ def flag_issues(
     """Flag label issues by the package's own rules, after :func:`find_label_issues` checks.
 
     ``blocks`` is a :class:`RowBlocks`; every step is a pass over its blocks (two for the
-    confident joint, one more for the margins), and the result does not depend on the blocks.
+    confident joint, one more for the margins; both are kept on ``blocks``, so flagging again at
+    another ``frac_noise`` reads nothing), and the result does not depend on the blocks.
     Warnings name classes by ``class_names`` (default: index).
     """
     if method not in METHODS:
@@ -59,7 +60,6 @@ def flag_issues(
             "the estimated number of issues per class."
         )
     labels, counts = blocks.labels, blocks.counts
-    margins = None
     if method == "confident_joint":
         _, issues = count_confident(blocks)
     else:
@@ -68,8 +68,7 @@ def flag_issues(
             n_issues = np.rint(frac_noise * (counts - np.diag(joint))).astype(np.intp)
         else:
             n_issues = check_num_to_remove(num_to_remove_per_class, counts)
-        (margins,) = blocks.concat(block_quality, "margin")
-        issues = _flag_lowest(labels, margins, n_issues)
+        issues = _flag_lowest(labels, row_quality(blocks, "margin"), n_issues)
 
     allowed = np.maximum(counts - min_per_class, 0)
     flagged = np.bincount(labels[issues], minlength=blocks.n_classes)
@@ -82,9 +81,9 @@ def flag_issues(
             MinPerClassWarning,
             stacklevel=3,
         )
-        if margins is None:
-            (margins,) = blocks.concat(block_quality, "margin")
         issues = _flag_lowest(
-            labels, np.where(issues, margins, np.inf), np.minimum(flagged, allowed)
+            labels,
+            np.where(issues, row_quality(blocks, "margin"), np.inf),
+            np.minimum(flagged, allowed),
         )
     return issues
