@@ -232,7 +232,9 @@ def candidate_predictions(Z, stats, candidates, lap, chunk_rows=None):
     n_rows = Z.shape[0]
     chunk_rows = chunk_rows or max(1, 2**17 // Vt.shape[1])
     refits = {k: stats.refit(k, lap) for k in candidates} if lap == "log" else None
-    lower = stats.lower_values() if refits is None else None
+    if refits is None:
+        lower = stats.lower_values()
+        scales = {k: stats.lower_scale(k, lap) for k in sorted(candidates, reverse=True)}
     predicted = {k: np.empty(n_rows, dtype=np.intp) for k in [None, *candidates]}
     for rows in gen_batches(n_rows, chunk_rows):
         block = Z[rows]
@@ -244,12 +246,11 @@ def candidate_predictions(Z, stats, candidates, lap, chunk_rows=None):
             continue
         tail = np.zeros_like(kept)
         upper = len(s)
-        for k in sorted(candidates, reverse=True):
+        for k, scale in scales.items():  # from the largest k down
             components = slice(k, upper)
             kept -= (block[:, components] * s[components]) @ Vt[components]
             tail += (block[:, components] * lower[components]) @ Vt[components]
             upper = k
-            scale = stats.lower_scale(k, lap)
             if scale is None:  # the scaled mode leaves W unchanged for this k
                 predicted[k][rows] = predicted[None][rows]
             else:

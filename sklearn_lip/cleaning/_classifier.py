@@ -558,8 +558,8 @@ class CleanLabelClassifier(BaseWrappingClassifier):
                 proba_of(plain, X_val, self.classes_),
                 [proba_of(model, X_val, self.classes_) for model in cleaned],
                 fractions,
+                flags,
             )
-            self.label_issues_["is_label_issue"] = flags[fractions.index(self.frac_noise_)]
         if not self.cleaned_ and plain is None:  # clean=True and nothing flagged
             plain = clone(estimator).fit(X, labels, **fit_params)
         self.estimator_ = cleaned[fractions.index(self.frac_noise_)] if self.cleaned_ else plain
@@ -715,20 +715,19 @@ class CleanLabelClassifier(BaseWrappingClassifier):
                 stacklevel=4,  # past _decide, fit and the _fit_context wrapper
             )
             return False
-        cleaned = self._weigh_evidence(y_encoded, pred_proba, cleaned_proba, fractions)
-        self.label_issues_["is_label_issue"] = flags[fractions.index(self.frac_noise_)]
-        return cleaned
+        return self._weigh_evidence(y_encoded, pred_proba, cleaned_proba, fractions, flags)
 
     def _clear_evidence(self):
         """The evidence attributes of a fit that weighed none (``None`` each)."""
         self.validation_scores_ = self.validation_z_ = self.validation_threshold_ = None
         self.validation_accuracy_z_ = self.validation_candidates_ = None
 
-    def _weigh_evidence(self, y_encoded, plain_proba, cleaned_proba, fractions):
+    def _weigh_evidence(self, y_encoded, plain_proba, cleaned_proba, fractions, flags):
         """Compare each fraction's held-out probabilities with the plain ones; whether one wins.
 
         Records the evidence and sets ``frac_noise_`` to the fraction kept, or when none
-        passes, to the one with the largest ``z``.
+        passes, to the one with the largest ``z``; ``label_issues_`` takes that fraction's
+        mask of ``flags``.
         """
         rows = np.arange(len(y_encoded))
         plain_given = plain_proba[rows, y_encoded]
@@ -759,6 +758,7 @@ class CleanLabelClassifier(BaseWrappingClassifier):
         self.validation_z_, self.validation_accuracy_z_ = best["z"], best["accuracy_z"]
         self.validation_threshold_ = threshold
         self.validation_candidates_ = candidates
+        self.label_issues_["is_label_issue"] = flags[fractions.index(self.frac_noise_)]
         return bool(passing)
 
 
