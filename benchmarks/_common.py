@@ -167,7 +167,34 @@ def noisy_labels(kind, rate, X_train, y_train, seed):
     return NOISES[kind](rate, random_state=seed).fit_resample(X_train, y_train)[1]
 
 
-def parse_args(argv, doc, modes, default, jobs=None, flags=None):
+def seed_list(text):
+    """Seeds from a comma-separated command-line value: ``"3,4,5"`` -> ``[3, 4, 5]``."""
+    return [int(seed) for seed in text.split(",") if seed.strip()]
+
+
+def add_seeds_option(parser):
+    """Add ``--seeds`` (comma-separated; default: the mode's seeds) to ``parser``."""
+    parser.add_argument(
+        "--seeds",
+        type=seed_list,
+        default=None,
+        help="comma-separated seeds (default: the mode's); results then go to "
+        "<name>_seeds<first>-<last>",
+    )
+
+
+def with_seeds(name, settings, seeds):
+    """The result name and settings of a run on ``seeds`` (None or the mode's: unchanged).
+
+    Other seeds replace ``settings["seeds"]`` in a copy and append ``_seeds<first>-<last>``
+    to ``name``, so a run on other seeds never overwrites the committed results.
+    """
+    if seeds is None or seeds == settings["seeds"]:
+        return name, settings
+    return f"{name}_seeds{seeds[0]}-{seeds[-1]}", {**settings, "seeds": seeds}
+
+
+def parse_args(argv, doc, modes, default, jobs=None, flags=None, seeds=False):
     """Parse a benchmark's command line: one flag per mode (at most one given), then options.
 
     Parameters
@@ -184,11 +211,14 @@ def parse_args(argv, doc, modes, default, jobs=None, flags=None):
         Default and help of a ``--jobs N`` option; without it, no such option.
     flags : dict of str to str, optional
         Further on/off options beside the mode, name -> help (e.g. ``{"converged": ...}``).
+    seeds : bool, default=False
+        Whether to add a ``--seeds`` option (:func:`add_seeds_option`).
 
     Returns
     -------
     args : argparse.Namespace
-        ``args.mode`` is the mode's name; ``args.jobs`` and each flag as given.
+        ``args.mode`` is the mode's name; ``args.jobs``, ``args.seeds`` and each flag as
+        given.
     """
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     group = parser.add_mutually_exclusive_group()
@@ -205,6 +235,8 @@ def parse_args(argv, doc, modes, default, jobs=None, flags=None):
         parser.add_argument(f"--{name.replace('_', '-')}", action="store_true", help=help_text)
     if jobs is not None:
         parser.add_argument("--jobs", type=int, default=jobs[0], help=jobs[1])
+    if seeds:
+        add_seeds_option(parser)
     return parser.parse_args(argv)
 
 

@@ -24,7 +24,8 @@ Datasets: sklearn's digits, wine, iris, breast cancer; KEEL's vowel, segment, sa
 rows, 80 features).
 
 Run: ``python -m benchmarks.bench_core [--quick | --full | --k-rule]`` from the repository root;
-``--k-rule`` is gen100x80 with 30% symmetric noise, logistic regression, seeds 0-9.
+``--k-rule`` is gen100x80 with 30% symmetric noise, logistic regression, seeds 0-9;
+``--seeds 3,4,5`` runs other seeds (results then go to e.g. ``core_full_seeds3-5``).
 """
 
 # SPDX-License-Identifier: BSD-3-Clause
@@ -64,6 +65,7 @@ from ._common import (
     single_threaded,
     split_dataset,
     timed,
+    with_seeds,
 )
 
 __all__ = ["main"]
@@ -387,11 +389,11 @@ def main(argv=None):
         },
         default="quick",
         jobs=(1, "cells run in this many processes (1 BLAS thread each)"),
+        seeds=True,
     )
-    name = args.mode
-    config = CONFIGS[name]
+    name, config = with_seeds(f"core_{args.mode}", CONFIGS[args.mode], args.seeds)
     report = Report(
-        f"LIP on linear models ({name})",
+        f"LIP on linear models ({name.removeprefix('core_')})",
         {
             "seeds": config["seeds"],
             "datasets": config["datasets"],
@@ -410,7 +412,7 @@ def main(argv=None):
     )
     raw = run(config, args.jobs)
     summary = summarize(raw)
-    report.write(f"core_{name}", raw, markdown_table(summary), conclusions(summary, raw))
+    report.write(name, raw, markdown_table(summary), conclusions(summary, raw))
     return 0
 
 

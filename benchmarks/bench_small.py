@@ -81,11 +81,13 @@ from sklearn_lip.cleaning._folds import _class_proba
 from ._common import (
     RESULTS,
     Report,
+    add_seeds_option,
     markdown_table,
     noisy_labels,
     parallel_map,
     single_threaded,
     timed,
+    with_seeds,
 )
 from ._keel import load_keel
 
@@ -797,13 +799,7 @@ def parse(argv):
         default=list(BASES),
         help=(f"comma-separated, of {','.join(BASES)} (default: all)"),
     )
-    parser.add_argument(
-        "--seeds",
-        type=lambda text: [int(seed) for seed in names(text)],
-        default=None,
-        help="comma-separated seeds (default: the mode's); results then go to "
-        "small_{mode}_seeds{first}-{last}",
-    )
+    add_seeds_option(parser)
     parser.add_argument(
         "--datasets",
         type=names,
@@ -840,11 +836,7 @@ def main(argv=None):
         0.
     """
     args = parse(argv)
-    settings = dict(SETTINGS[args.mode])
-    name = f"small_{args.mode}"
-    if args.seeds is not None and args.seeds != settings["seeds"]:
-        settings["seeds"] = args.seeds
-        name += f"_seeds{args.seeds[0]}-{args.seeds[-1]}"
+    name, settings = with_seeds(f"small_{args.mode}", dict(SETTINGS[args.mode]), args.seeds)
     if args.tag:
         name += f"_{args.tag}"
     methods, bases = list(args.methods), list(args.bases)

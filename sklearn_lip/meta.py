@@ -140,8 +140,8 @@ class LIPMetaClassifier(BaseWrappingClassifier):
         - ``"futility"``: also after the first split when no candidate gets more of its
           held-out rows right than the unchanged weights. This can only keep ``W`` where
           ``"exact"`` would change it, never choose another k. In the package's benchmarks
-          (see the user guide) it changed no decision and skipped the other splits in most
-          of the fits where ``W`` stays unchanged.
+          (see the user guide) it skipped the other splits in most of the fits where ``W``
+          stays unchanged and changed 1 of 864 decisions (a gain of 1.3 points missed).
 
         .. versionadded:: 0.3
     random_state : int, RandomState instance or None, default=None

