@@ -11,7 +11,8 @@ Cost columns, measured in the same run: the fixed-k LIP step (k = rank // 2, "pa
 divided by the base fit time, one split fit (2/3 of the rows, the mean of the three) divided by
 the base fit time, and the whole default LIPMetaClassifier fit (k="auto": up to 3 fold fits + the
 final fit + LIP) divided by the base fit time; ``folds`` is how many of the 3 split fits the
-default fit made (it skips the rest once no candidate k can pass).
+default fit made (it skips the rest once no candidate k can pass; 0 when no candidate changes
+enough training rows to pass).
 
 The rule of ``k="auto"`` changed in sklearn-lip 0.2 (32 candidates instead of 16; no split may
 show a significant loss). The ``previous`` column applies the 0.1 rule (16 candidates, pooled
@@ -205,10 +206,11 @@ def run_cell(model_name, X, y_noisy, X_test, y_test, seed):
     row["k_defaults"] = defaults.k_
     row["folds"] = defaults.n_validation_folds_
     # The mode columns apply the rule to all 3 folds (early_stop="exact" gives the same k):
-    # the defaults may differ only by a futility stop after the first fold.
+    # the defaults may differ only by a futility stop, before any fold (the screen of the
+    # training rows) or after the first.
     row["k_exact"] = row[f"k_{lap}"]
     row["exact"] = row[lap]
-    futility_stop = defaults.k_ is None and defaults.n_validation_folds_ == 1
+    futility_stop = defaults.k_ is None and defaults.n_validation_folds_ in (0, 1)
     if defaults.k_ != row["k_exact"] and not futility_stop:
         raise AssertionError(
             f"LIPMetaClassifier chose k={defaults.k_}, the benchmark's {lap} column "

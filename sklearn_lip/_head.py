@@ -17,7 +17,7 @@ from scipy.stats import norm
 from sklearn.utils import gen_batches
 
 from ._lip import LAP_MODES, LAPStatistics, paper_lower_from
-from ._row_sums import project_rows
+from ._row_sums import is_dask, project_rows
 
 __all__ = [
     "DEFAULT_LAP",
@@ -224,8 +224,10 @@ def candidate_predictions(Z, stats, candidates, lap, chunk_rows=None):
     :meth:`~sklearn_lip._lip.LAPStatistics.lower_scale`). Its scores are the kept part
     ``sum_{j < k} s_j z_j v_j^T`` plus the re-fitted tail ``sum_{j >= k} lower_j z_j v_j^T``
     over its scale, both updated component by component from the last one up: all
-    candidates together cost about two score products instead of one each. The log mode
-    re-fits per k, so it scores per k. Rows go in chunks of ``chunk_rows`` (by default,
+    candidates together cost about two score products instead of one each. Only the rows
+    that some candidate may move to another class are scored so (see :func:`_rows_to_score`);
+    the others keep their unchanged prediction for every k, exactly. The log mode re-fits
+    per k, so it scores every row per k. Rows go in chunks of ``chunk_rows`` (by default,
     about 1 MiB of scores per chunk, which stays in cache).
     """
     s, Vt = stats.singular_values, stats.Vt
@@ -239,11 +241,19 @@ def candidate_predictions(Z, stats, candidates, lap, chunk_rows=None):
     for rows in gen_batches(n_rows, chunk_rows):
         block = Z[rows]
         kept = (block * s) @ Vt
-        predicted[None][rows] = kept.argmax(axis=1)
+        base = kept.argmax(axis=1)
+        predicted[None][rows] = base
         if refits is not None:
             for k, values in refits.items():
                 predicted[k][rows] = ((block * values) @ Vt).argmax(axis=1)
             continue
+        for k in candidates:
+            predicted[k][rows] = base
+        scored = _rows_to_score(block, kept, s, lower, scales)
+        if not scored.any():
+            continue
+        positions = np.arange(rows.start, rows.stop)[scored]
+        block, kept = block[scored], kept[scored]
         tail = np.zeros_like(kept)
         upper = len(s)
         for k, scale in scales.items():  # from the largest k down
@@ -251,19 +261,81 @@ def candidate_predictions(Z, stats, candidates, lap, chunk_rows=None):
             kept -= (block[:, components] * s[components]) @ Vt[components]
             tail += (block[:, components] * lower[components]) @ Vt[components]
             upper = k
-            if scale is None:  # the scaled mode leaves W unchanged for this k
-                predicted[k][rows] = predicted[None][rows]
-            else:
-                predicted[k][rows] = (kept + tail / scale).argmax(axis=1)
+            if scale is not None:  # None: the scaled mode leaves W unchanged for this k
+                predicted[k][positions] = (kept + tail / scale).argmax(axis=1)
     return predicted
 
 
-def _select_k(folds, candidates, lap, fit_intercept, significance, head_stats, early_stop="exact"):
+def _rows_to_score(Z, scores, s, lower, scales):
+    """Which rows some candidate may move to another class (a boolean mask over ``Z``'s rows).
+
+    Candidate k adds ``delta = (z[k:] * d) @ Vt[k:]`` to a row's unchanged scores, with
+    ``d = lower[k:] / scale - s[k:]``. The rows of ``Vt`` are orthonormal, so
+    ``||delta|| = ||z[k:] * d||``, and no two classes' scores move apart by more than
+    ``sqrt(2) ||delta||``: a row whose margin (its top score minus the runner-up) exceeds that
+    for every candidate keeps its class. A tolerance of a few rounding errors of the scores
+    keeps rows near that bound (and ties) in the mask, so that the accumulated scores decide
+    them as they do without the mask.
+    """
+    largest_two = np.partition(scores, -2, axis=1)[:, -2:]
+    margin = largest_two[:, 1] - largest_two[:, 0]
+    smallest_k = {}  # per scale: its smallest k, whose tail holds every other one's
+    for k, scale in scales.items():
+        if scale is not None:
+            smallest_k[scale] = min(k, smallest_k.get(scale, k))
+    if not smallest_k:
+        return np.zeros(Z.shape[0], dtype=bool)
+    squares = Z * Z
+    bound = np.zeros(Z.shape[0])
+    for scale, k in smallest_k.items():
+        shift = np.where(np.arange(len(s)) >= k, lower / scale - s, 0.0)
+        bound = np.maximum(bound, squares @ shift**2)
+    # Every partial score of the accumulation is at most ||z|| ||s + |lower| / scale||.
+    magnitude = np.sqrt(squares.sum(axis=1)) * np.linalg.norm(s + np.abs(lower) / min(smallest_k))
+    rounding = 4 * (len(s) + len(scales) + 2) * np.finfo(Z.dtype).eps * magnitude
+    return np.sqrt(2) * (1 + 1e-6) * np.sqrt(bound) + rounding >= margin
+
+
+def _moves_too_few_rows(X, stats, candidates, lap, fit_intercept, needed, chunk_rows=None):
+    """Whether each candidate k moves fewer than ``needed`` rows of ``X`` to another class.
+
+    Scored in blocks of ``chunk_rows`` rows (by default, as in :func:`candidate_predictions`);
+    the pass ends at the first block after which some candidate has moved ``needed`` rows.
+    """
+    moved = dict.fromkeys(candidates, 0)
+    for rows in gen_batches(X.shape[0], chunk_rows or max(1, 2**17 // stats.Vt.shape[1])):
+        predicted = candidate_predictions(
+            project_rows(X, rows, stats.U, fit_intercept), stats, candidates, lap
+        )
+        base = predicted.pop(None)
+        for k, columns in predicted.items():
+            moved[k] += int(np.sum(columns != base))
+        if max(moved.values()) >= needed:
+            return False
+    return True
+
+
+def _select_k(
+    folds,
+    candidates,
+    lap,
+    fit_intercept,
+    significance,
+    head_stats,
+    early_stop="exact",
+    training_X=None,
+):
     """Pick k on held-out rows: see :func:`_choose_k` for the rule.
 
     ``head_stats`` are the statistics of the head being refined, used by folds that validate it
     directly (see :class:`Fold`). Folds are consumed one at a time (``folds`` may fit them
-    lazily) and the rest are skipped when the evidence so far settles the answer as ``None``:
+    lazily) and the rest are skipped when the evidence so far settles the answer as ``None``.
+    Under ``early_stop="futility"`` with ``training_X`` (the head's training features, paper
+    and scaled modes), no fold is drawn at all when no candidate changes the head's predicted
+    class on enough training rows to pass. A candidate that changes ``b`` held-out rows, all
+    of them to its gain, has a pooled z of ``sqrt(b)``, so it needs ``max(1, threshold) ** 2``
+    changed rows; how many rows a change of the weights moves depends on the weights and the
+    features, not on the labels, and the training rows stand for the held-out ones. Otherwise:
 
     - ``early_stop="exact"``: once every candidate has failed on some fold, by a significant
       loss or by being invalid for its rank. :func:`_choose_k` makes neither eligible whatever
@@ -273,9 +345,18 @@ def _select_k(folds, candidates, lap, fit_intercept, significance, head_stats, e
       "unchanged", never pick another k, so it cannot raise the rate of harmful changes, but it
       may miss a gain whose first fold shows none.
 
-    The scores and z then cover the folds evaluated. Returns ``(k or None, scores, z,
-    threshold, n_folds_evaluated)``.
+    The scores and z then cover the folds evaluated (``{}`` and 0.0 when none was). Returns
+    ``(k or None, scores, z, threshold, n_folds_evaluated)``.
     """
+    threshold = float(norm.isf(significance / len(candidates)))
+    if (
+        early_stop == "futility"
+        and training_X is not None
+        and _moves_too_few_rows(
+            training_X, head_stats, candidates, lap, fit_intercept, max(1.0, threshold) ** 2
+        )
+    ):
+        return None, {}, 0.0, threshold, 0
     fold_threshold = norm.isf(significance)
     base_parts, candidate_parts = [], {}
     alive = set(candidates)
@@ -403,7 +484,8 @@ def fit_head(
     early_stop : {"exact", "futility"}, default="exact"
         When the folds not yet drawn are skipped (see ``_select_k``): ``"exact"`` gives the
         choice of all folds; ``"futility"`` also stops after a first fold on which no candidate
-        gains.
+        gains, and draws none when no candidate changes the predicted class of enough rows of
+        ``X`` to pass the test (paper and scaled modes, ``X`` in memory).
 
     Returns
     -------
@@ -443,8 +525,16 @@ def fit_head(
             candidates = candidate_ks(stats.rank)
         else:
             candidates = _candidates_in_range(k, stats.rank)
+        screened = lap != "log" and not any(map(is_dask, (X, Y, sample_weight)))
         k, scores, z, threshold, n_folds = _select_k(
-            folds or (), candidates, lap, fit_intercept, significance, stats, early_stop
+            folds or (),
+            candidates,
+            lap,
+            fit_intercept,
+            significance,
+            stats,
+            early_stop,
+            training_X=X if screened else None,
         )
     elif isinstance(k, Real) and not isinstance(k, Integral):
         k = _k_from_fraction(k, singular_values, stats.rank)

@@ -3,6 +3,7 @@
 import pickle
 import re
 import warnings
+from functools import partial
 
 import numpy as np
 import pytest
@@ -18,8 +19,15 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 
-from sklearn_lip import LIPMetaClassifier, LIPSkippedWarning, lip_refine
-from sklearn_lip._head import Fold, _choose_k, candidate_predictions, fit_head, paired_z
+from sklearn_lip import LIPMetaClassifier, LIPSkippedWarning, _head, lip_refine
+from sklearn_lip._head import (
+    Fold,
+    _choose_k,
+    _moves_too_few_rows,
+    candidate_predictions,
+    fit_head,
+    paired_z,
+)
 from sklearn_lip._lip import LAPStatistics
 from sklearn_lip._row_sums import project_rows
 from sklearn_lip.meta import loss_family
@@ -282,7 +290,9 @@ def test_k_lists_empty_out_of_range_or_partly_out_of_range(data):
     with pytest.raises(ValueError, match="k candidates must be integers"):
         LIPMetaClassifier(RidgeClassifier(), k=[1, 2.5]).fit(X, y)
     with pytest.warns(UserWarning, match=r"k candidates \[0, 50\] are outside .* dropped"):
-        clf = LIPMetaClassifier(RidgeClassifier(), k=[0, 1, 50], random_state=0).fit(X, y)
+        clf = LIPMetaClassifier(
+            RidgeClassifier(), k=[0, 1, 50], early_stop="exact", random_state=0
+        ).fit(X, y)
     assert set(clf.validation_scores_) == {"unchanged", 1}
 
 
@@ -334,6 +344,99 @@ def test_candidate_predictions_equal_each_refit_scored_on_its_own(lap, targets, 
         np.testing.assert_array_equal(predicted[k], (X @ refined[:-1] + refined[-1]).argmax(axis=1))
     if lap == "scaled":  # both branches are exercised
         assert (stats.lower_scale(1, lap) is None) == (targets == "anti")
+
+
+@pytest.mark.parametrize(
+    "estimator, lap, pos_neg",
+    [
+        (RidgeClassifier(), "paper", (1, -1)),
+        (LogisticRegression(max_iter=500), "paper", (1, 0)),
+        (LinearSVC(random_state=0), "scaled", (1, -1)),
+    ],
+    ids=["ridge", "logistic", "linearsvc"],
+)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_rows_left_unscored_change_no_prediction(monkeypatch, estimator, lap, pos_neg, dtype):
+    # Rows whose margin no candidate can overcome are not scored: the predictions must be those
+    # of scoring every row, in float32 too, and on ridge (whose re-fitted values are nearly its
+    # own) the bound must spare most rows, or it does nothing.
+    X, y = make_classification(
+        n_samples=600, n_features=20, n_informative=12, n_classes=9, random_state=2
+    )
+    X = StandardScaler().fit_transform(X).astype(dtype)
+    fitted = clone(estimator).fit(X, y)
+    W = np.vstack([fitted.coef_.T, fitted.intercept_])
+    Y = np.where(np.eye(9, dtype=bool)[y], *pos_neg)
+    stats = LAPStatistics(W, X, Y, fit_intercept=True)
+    Z = project_rows(X, slice(None), stats.U, True)
+    candidates = list(range(1, stats.rank))
+    scored = []
+    rows_to_score = _head._rows_to_score
+    monkeypatch.setattr(
+        _head, "_rows_to_score", lambda *args: scored.append(rows_to_score(*args)) or scored[-1]
+    )
+    predicted = candidate_predictions(Z, stats, candidates, lap)
+    monkeypatch.setattr(_head, "_rows_to_score", lambda Z, *args: np.ones(len(Z), dtype=bool))
+    every_row = candidate_predictions(Z, stats, candidates, lap)
+    for k in [None, *candidates]:
+        np.testing.assert_array_equal(predicted[k], every_row[k])
+    spared = 1 - np.concatenate(scored).mean()
+    if isinstance(estimator, RidgeClassifier):
+        assert spared > 0.5
+    if dtype == np.float64:  # each candidate's own weights, in exact arithmetic's precision
+        for k in candidates:
+            refined = stats.weights(stats.refit(k, lap))
+            expected = (X @ refined[:-1] + refined[-1]).argmax(axis=1)
+            np.testing.assert_array_equal(predicted[k], expected)
+
+
+class _CountingRidge(RidgeClassifier):
+    """A RidgeClassifier that records each ``fit`` in a class-level list."""
+
+    fits = []
+
+    def fit(self, X, y, sample_weight=None):
+        _CountingRidge.fits.append(len(X))
+        return super().fit(X, y, sample_weight=sample_weight)
+
+
+def test_futility_fits_no_split_when_no_candidate_changes_a_training_row(data):
+    X, y = data  # ridge's re-fitted lower values are nearly its own: no training row changes
+    for k in range(1, 5):  # the screen's premise, checked on each candidate's own fit
+        refined = LIPMetaClassifier(RidgeClassifier(), k=k, lap="paper").fit(X, y)
+        np.testing.assert_array_equal(refined.predict(X), refined.estimator_.predict(X))
+    _CountingRidge.fits.clear()
+    clf = LIPMetaClassifier(_CountingRidge(), random_state=0).fit(X, y)
+    assert (clf.k_, clf.n_validation_folds_, clf.validation_scores_) == (None, 0, {})
+    assert clf.validation_threshold_ == pytest.approx(norm.isf(0.05 / 4))  # k in 1..4
+    assert _CountingRidge.fits == [len(X)]  # the final fit only
+    np.testing.assert_array_equal(clf.coef_, clf.raw_coef_)
+    # "exact" and the log mode do not screen: they fit the splits.
+    for params in ({"early_stop": "exact"}, {"lap": "log"}):
+        _CountingRidge.fits.clear()
+        fitted = clone(clf).set_params(**params).fit(X, y)
+        assert fitted.n_validation_folds_ >= 1 and len(_CountingRidge.fits) >= 2
+
+
+@pytest.mark.parametrize("chunk_rows", [None, 7])
+def test_the_training_screen_counts_the_rows_each_candidate_moves(data, chunk_rows):
+    # Logistic weights truncated to k components move some training rows: the screen must
+    # count them per candidate over all blocks, and skip only below the most any one moves.
+    X, y = data
+    fitted = LogisticRegression().fit(X, y)
+    W = np.vstack([fitted.coef_.T, fitted.intercept_])
+    stats = LAPStatistics(W, X, np.eye(5)[y], fit_intercept=True)
+    candidates = list(range(1, stats.rank))
+    predicted = candidate_predictions(
+        project_rows(X, slice(None), stats.U, True), stats, candidates, "paper"
+    )
+    most = max(np.sum(predicted[k] != predicted[None]) for k in candidates)
+    assert 1 <= most < len(X) // 2
+    screen = partial(
+        _moves_too_few_rows, X, stats, candidates, "paper", True, chunk_rows=chunk_rows
+    )
+    assert not screen(most) and screen(most + 1)
+    assert not screen(most - 0.5) and screen(most + 0.5)
 
 
 @pytest.mark.parametrize(
