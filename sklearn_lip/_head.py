@@ -17,7 +17,7 @@ from scipy.stats import norm
 from sklearn.utils import gen_batches
 
 from ._lip import LAP_MODES, LAPStatistics, paper_lower_from
-from ._row_sums import is_dask, project_rows
+from ._row_sums import float_dtype, is_dask, project_rows
 
 __all__ = [
     "DEFAULT_LAP",
@@ -30,6 +30,7 @@ __all__ = [
     "fit_head",
     "label_targets",
     "paired_z",
+    "unchanged_head",
 ]
 
 #: LAP mode that ``lap="auto"`` picks for each loss family and for network heads: the re-fit
@@ -439,6 +440,21 @@ def _choose_k(base_parts, candidate_parts, significance):
     return chosen, scores, chosen_z if chosen is not None else best_z, float(threshold)
 
 
+def unchanged_head(W, lap):
+    """The head of ``k=None``: ``W`` as it is, with its singular values, without a pass over X.
+
+    ``W`` keeps its precision (float32 stays float32); the SVD runs in float64.
+    """
+    W = np.asarray(W)
+    if np.isfinite(W).all():
+        singular_values = np.linalg.svd(W.astype(np.float64), compute_uv=False)
+    else:  # a diverged model: kept as it is, as asked; it has no spectrum to report
+        singular_values = np.full(min(W.shape), np.nan)
+    return HeadFit(
+        W.astype(float_dtype(W), copy=False), None, lap, singular_values, singular_values
+    )
+
+
 def fit_head(
     W,
     X,
@@ -464,7 +480,8 @@ def fit_head(
         Training targets on the base model's scale (see :func:`label_targets`).
     k : int, float in (0, 1), "auto", list of int or None
         Kept components: an int; a fraction of the squared spectrum; ``"auto"`` to validate
-        :func:`candidate_ks`; a list of candidates to validate; ``None`` for no LIP. A list
+        :func:`candidate_ks`; a list of candidates to validate; ``None`` for no LIP
+        (:func:`unchanged_head`: ``X`` and ``Y`` are not read). A list
         must hold integers; its entries outside ``1 <= k < rank(W)`` are dropped with a
         ``UserWarning`` naming them, and an empty list, or one with no entry in range, raises a
         ``ValueError``.
@@ -494,7 +511,9 @@ def fit_head(
     """
     if lap not in LAP_MODES:
         raise ValueError(f"lap must be one of {LAP_MODES}; got {lap!r}.")
-    if k is not None and not isinstance(k, (str, Real)):
+    if k is None:
+        return unchanged_head(W, lap)
+    if not isinstance(k, (str, Real)):
         k = candidate_list(k)
     stats = LAPStatistics(
         W,
@@ -518,8 +537,6 @@ def fit_head(
         )
         return unchanged
     scores = z = threshold = n_folds = None
-    if k is None:
-        return unchanged
     if isinstance(k, str) or (not isinstance(k, Real) and not isinstance(k, Integral)):
         if isinstance(k, str):
             candidates = candidate_ks(stats.rank)

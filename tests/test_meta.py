@@ -155,6 +155,24 @@ def test_auto_without_enough_rows_per_class_is_an_error_but_a_fixed_k_fits(data)
     assert LIPMetaClassifier(RidgeClassifier(), k=2).fit(X, y).k_ == 2
 
 
+def test_k_none_keeps_w_without_reading_rows_or_warning(data):
+    X, y = data
+    W = np.vstack([RidgeClassifier().fit(X, y).coef_.T, np.ones(5)]).astype(np.float32)
+    head = fit_head(W, None, None, k=None, lap="paper")  # neither X nor Y is read
+    assert head.k is None and head.coef.dtype == np.float32
+    np.testing.assert_array_equal(head.coef, W)
+    np.testing.assert_allclose(
+        head.singular_values, np.linalg.svd(W.astype(np.float64), compute_uv=False)
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a binary model under k=None: no LIPSkippedWarning
+        clf = LIPMetaClassifier(LogisticRegression(), k=None).fit(X, y > 2)
+    np.testing.assert_array_equal(clf.coef_, clf.raw_coef_)
+    assert np.isnan(
+        fit_head(np.full((3, 2), np.inf), None, None, k=None, lap="paper").singular_values
+    ).all()
+
+
 def test_binary_problem_warns_and_behaves_like_the_base(data):
     X, y = data
     y = (y > 2).astype(int)

@@ -97,6 +97,24 @@ def test_predictions_come_from_the_refined_head(four_class_task):
     assert clf.validation_scores_ is None and clf.validation_indices_ is None
 
 
+def test_without_lip_the_head_is_the_trained_layer_and_no_rows_are_read(
+    four_class_task, monkeypatch
+):
+    from sklearn_lip.neural import _classifier
+
+    def no_pass(*args):
+        raise AssertionError("k=None read the head's inputs")
+
+    monkeypatch.setattr(_classifier, "head_inputs", no_pass)
+    X, y = four_class_task
+    clf = LIPClassifier(**{**FIXED, "k": None}).fit(X, y)
+    np.testing.assert_array_equal(clf.coef_, clf.raw_coef_)
+    np.testing.assert_array_equal(clf.intercept_, clf.raw_intercept_)
+    W = np.vstack([clf.raw_coef_.T, clf.raw_intercept_]).astype(np.float64)
+    np.testing.assert_allclose(clf.singular_values_, np.linalg.svd(W, compute_uv=False), rtol=1e-6)
+    assert clf.k_ is None and clf.validation_scores_ is None
+
+
 @pytest.mark.parametrize("params", [FAST, FIXED], ids=["early_stopping", "fixed_epochs"])
 def test_auto_k_validates_on_held_out_rows_and_keeps_the_final_network(four_class_task, params):
     X, y = four_class_task

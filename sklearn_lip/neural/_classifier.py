@@ -20,7 +20,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from torch import nn
 
 from .._compat import Interval, StrOptions, _check_sample_weight, _fit_context
-from .._head import DEFAULT_LAP, checked_k, fit_head, label_targets
+from .._head import DEFAULT_LAP, checked_k, fit_head, label_targets, unchanged_head
 from .._partial import encode_candidates, encode_labels, is_candidate_matrix
 from ..losses import CrossEntropy, ForwardCorrectedCrossEntropy, ProdenLoss
 from ._criteria import NOISY_LABEL_CRITERIA, PARTIAL_LABEL_CRITERIA, loss_factory, resolve_criterion
@@ -502,17 +502,20 @@ class LIPClassifier(ClassifierMixin, BaseEstimator):
             Y = candidates if partial else label_targets(labels, n_classes, "log", self.lap_)
             fit_weight = None if sample_weight is None else weight
             rows = training.rows
-            head = fit_head(
-                W,
-                head_inputs(self.net_, layer, X[rows]),
-                Y[rows],
-                k=k,
-                lap=self.lap_,
-                folds=trainer.validation_folds(task, self.head, Y, fit_weight, training),
-                sample_weight=None if fit_weight is None else fit_weight[rows],
-                fit_intercept=True,
-                significance=self.significance,
-            )
+            if k is None:  # no LIP: the head as trained, without a pass over the rows
+                head = unchanged_head(W, self.lap_)
+            else:
+                head = fit_head(
+                    W,
+                    head_inputs(self.net_, layer, X[rows]),
+                    Y[rows],
+                    k=k,
+                    lap=self.lap_,
+                    folds=trainer.validation_folds(task, self.head, Y, fit_weight, training),
+                    sample_weight=None if fit_weight is None else fit_weight[rows],
+                    fit_intercept=True,
+                    significance=self.significance,
+                )
         self.raw_coef_ = W[:-1].T
         self.raw_intercept_ = W[-1]
         self.coef_ = head.coef[:-1].T
