@@ -135,6 +135,7 @@ def run_row(base, X_train, y_noisy, y_indices, X_test, y_test, seed):
         "unchanged score": scores.get("unchanged", float("nan")),
         "z": lip_fit.validation_z_,
         "threshold": lip_fit.validation_threshold_,
+        "folds": getattr(lip_fit, "n_validation_folds_", None),
         "LIP step ms": lip_step_ms(lip_fit, X_train, y_indices, lip_fit.k_ or best_k),
         "LIP fit s": lip_s,
         "cleaned": cleaned.score(X_test, y_test),
@@ -149,6 +150,8 @@ def run_row(base, X_train, y_noisy, y_indices, X_test, y_test, seed):
 
 def evidence(row):
     """The validation cell: best candidate k and its held-out accuracy against the unchanged."""
+    if row["folds"] == 0:  # settled on the training rows, before any validation fit
+        return f"no fit: no k moves {max(1.0, row['threshold']) ** 2:.1f}+ training rows"
     if row["best k"] is None:
         return "not validated"
     cell = f"k={row['best k']}: {row['best score']:.3f} vs {row['unchanged score']:.3f}"
@@ -283,7 +286,8 @@ def main(argv=None):
     print(
         "\nbase/+LIP/cleaned: clean test accuracy. base s, LIP fit s, clean s: fit times in "
         "seconds of the base model, of LIPMetaClassifier (base fit + up to 3 validation fits, "
-        "1 when the first shows no gain, + LIP steps; for the network, LIPClassifier with "
+        "1 when the first shows no gain, none when no candidate k changes the predicted class of "
+        "enough training rows to pass the test, + LIP steps; for the network, LIPClassifier with "
         "k='auto') and of CleanLabelClassifier (5 "
         "fold fits, 10 that flag each fold's training rows, 5 without those flags, the final "
         "fit). LIP step ms: one LIP "
