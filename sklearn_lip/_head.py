@@ -216,6 +216,11 @@ def _fold_correctness(fold, candidates, lap, fit_intercept, head_stats):
     return base, correct
 
 
+def _score_chunk_rows(n_classes):
+    """Rows per chunk of candidate scoring: about 1 MiB of float64 scores, which stays in cache."""
+    return max(1, 2**17 // n_classes)
+
+
 def candidate_predictions(Z, stats, candidates, lap, chunk_rows=None):
     """Predicted column of every row of ``Z = X U``, unchanged (key ``None``) and per candidate k.
 
@@ -226,18 +231,19 @@ def candidate_predictions(Z, stats, candidates, lap, chunk_rows=None):
     ``sum_{j < k} s_j z_j v_j^T`` plus the re-fitted tail ``sum_{j >= k} lower_j z_j v_j^T``
     over its scale, both updated component by component from the last one up: all
     candidates together cost about two score products instead of one each. Only the rows
-    that some candidate may move to another class are scored so (see :func:`_rows_to_score`);
-    the others keep their unchanged prediction for every k, exactly. The log mode re-fits
-    per k, so it scores every row per k. Rows go in chunks of ``chunk_rows`` (by default,
-    about 1 MiB of scores per chunk, which stays in cache).
+    that some candidate may move to another class are scored so (see
+    :meth:`_TailShifts.rows_to_score`); the others keep their unchanged prediction for every
+    k, exactly. The log mode re-fits per k, so it scores every row per k. Rows go in chunks
+    of ``chunk_rows`` (by default :func:`_score_chunk_rows`).
     """
     s, Vt = stats.singular_values, stats.Vt
     n_rows = Z.shape[0]
-    chunk_rows = chunk_rows or max(1, 2**17 // Vt.shape[1])
+    chunk_rows = chunk_rows or _score_chunk_rows(Vt.shape[1])
     refits = {k: stats.refit(k, lap) for k in candidates} if lap == "log" else None
     if refits is None:
         lower = stats.lower_values()
         scales = {k: stats.lower_scale(k, lap) for k in sorted(candidates, reverse=True)}
+        shifts = _TailShifts(s, lower, scales)
     predicted = {k: np.empty(n_rows, dtype=np.intp) for k in [None, *candidates]}
     for rows in gen_batches(n_rows, chunk_rows):
         block = Z[rows]
@@ -250,7 +256,7 @@ def candidate_predictions(Z, stats, candidates, lap, chunk_rows=None):
             continue
         for k in candidates:
             predicted[k][rows] = base
-        scored = _rows_to_score(block, kept, s, lower, scales)
+        scored = shifts.rows_to_score(block, kept)
         if not scored.any():
             continue
         positions = np.arange(rows.start, rows.stop)[scored]
@@ -267,34 +273,47 @@ def candidate_predictions(Z, stats, candidates, lap, chunk_rows=None):
     return predicted
 
 
-def _rows_to_score(Z, scores, s, lower, scales):
-    """Which rows some candidate may move to another class (a boolean mask over ``Z``'s rows).
+class _TailShifts:
+    """What the candidates add to the unchanged scores, for :meth:`rows_to_score`.
 
     Candidate k adds ``delta = (z[k:] * d) @ Vt[k:]`` to a row's unchanged scores, with
-    ``d = lower[k:] / scale - s[k:]``. The rows of ``Vt`` are orthonormal, so
-    ``||delta|| = ||z[k:] * d||``, and no two classes' scores move apart by more than
-    ``sqrt(2) ||delta||``: a row whose margin (its top score minus the runner-up) exceeds that
-    for every candidate keeps its class. A tolerance of a few rounding errors of the scores
-    keeps rows near that bound (and ties) in the mask, so that the accumulated scores decide
-    them as they do without the mask.
+    ``d = lower[k:] / scale - s[k:]``. Per distinct scale only its smallest k matters: its
+    tail holds every other one's. Computed once per :func:`candidate_predictions` call.
     """
-    largest_two = np.partition(scores, -2, axis=1)[:, -2:]
-    margin = largest_two[:, 1] - largest_two[:, 0]
-    smallest_k = {}  # per scale: its smallest k, whose tail holds every other one's
-    for k, scale in scales.items():
-        if scale is not None:
-            smallest_k[scale] = min(k, smallest_k.get(scale, k))
-    if not smallest_k:
-        return np.zeros(Z.shape[0], dtype=bool)
-    squares = Z * Z
-    bound = np.zeros(Z.shape[0])
-    for scale, k in smallest_k.items():
-        shift = np.where(np.arange(len(s)) >= k, lower / scale - s, 0.0)
-        bound = np.maximum(bound, squares @ shift**2)
-    # Every partial score of the accumulation is at most ||z|| ||s + |lower| / scale||.
-    magnitude = np.sqrt(squares.sum(axis=1)) * np.linalg.norm(s + np.abs(lower) / min(smallest_k))
-    rounding = 4 * (len(s) + len(scales) + 2) * np.finfo(Z.dtype).eps * magnitude
-    return np.sqrt(2) * (1 + 1e-6) * np.sqrt(bound) + rounding >= margin
+
+    def __init__(self, s, lower, scales):
+        smallest_k = {}
+        for k, scale in scales.items():
+            if scale is not None:  # None: the scaled mode leaves W unchanged for this k
+                smallest_k[scale] = min(k, smallest_k.get(scale, k))
+        self.n_terms = len(s) + len(scales) + 2
+        #: ``d ** 2`` per component (rows) for each distinct scale's smallest k (columns).
+        self.squared = None
+        if smallest_k:
+            divisors = np.array(list(smallest_k))
+            above_k = np.arange(len(s))[:, None] >= np.array(list(smallest_k.values()))
+            self.squared = np.where(above_k, (lower[:, None] / divisors - s[:, None]) ** 2, 0.0)
+            # Every partial score of the accumulation is at most ||z|| times this.
+            self.magnitude = np.linalg.norm(s + np.abs(lower) / divisors.min())
+
+    def rows_to_score(self, Z, scores):
+        """Which rows some candidate may move to another class (a boolean mask over ``Z``'s rows).
+
+        The rows of ``Vt`` are orthonormal, so ``||delta|| = ||z[k:] * d||``, and no two
+        classes' scores move apart by more than ``sqrt(2) ||delta||``: a row whose margin (its
+        top score minus the runner-up) exceeds that for every candidate keeps its class. A
+        tolerance of a few rounding errors of the scores keeps rows near that bound (and ties)
+        in the mask, so that the accumulated scores decide them as they do without the mask.
+        """
+        if self.squared is None:
+            return np.zeros(Z.shape[0], dtype=bool)
+        largest_two = np.partition(scores, -2, axis=1)[:, -2:]
+        margin = largest_two[:, 1] - largest_two[:, 0]
+        squares = Z * Z
+        bound = np.sqrt((squares @ self.squared).max(axis=1))
+        size = np.sqrt(squares.sum(axis=1)) * self.magnitude
+        rounding = 4 * self.n_terms * np.finfo(Z.dtype).eps * size
+        return np.sqrt(2) * (1 + 1e-6) * bound + rounding >= margin
 
 
 def _moves_too_few_rows(X, stats, candidates, lap, fit_intercept, needed, chunk_rows=None):
@@ -304,7 +323,7 @@ def _moves_too_few_rows(X, stats, candidates, lap, fit_intercept, needed, chunk_
     the pass ends at the first block after which some candidate has moved ``needed`` rows.
     """
     moved = dict.fromkeys(candidates, 0)
-    for rows in gen_batches(X.shape[0], chunk_rows or max(1, 2**17 // stats.Vt.shape[1])):
+    for rows in gen_batches(X.shape[0], chunk_rows or _score_chunk_rows(stats.Vt.shape[1])):
         predicted = candidate_predictions(
             project_rows(X, rows, stats.U, fit_intercept), stats, candidates, lap
         )
@@ -440,16 +459,18 @@ def _choose_k(base_parts, candidate_parts, significance):
     return chosen, scores, chosen_z if chosen is not None else best_z, float(threshold)
 
 
-def unchanged_head(W, lap):
-    """The head of ``k=None``: ``W`` as it is, with its singular values, without a pass over X.
+def unchanged_head(W, lap, singular_values=None):
+    """``W`` as it is, with its singular values: the head of ``k=None``, or of LIP declined.
 
-    ``W`` keeps its precision (float32 stays float32); the SVD runs in float64.
+    ``W`` keeps its precision (float32 stays float32). Without ``singular_values`` they are
+    computed from ``W`` (in float64), with no pass over any rows.
     """
     W = np.asarray(W)
-    if np.isfinite(W).all():
-        singular_values = np.linalg.svd(W.astype(np.float64), compute_uv=False)
-    else:  # a diverged model: kept as it is, as asked; it has no spectrum to report
-        singular_values = np.full(min(W.shape), np.nan)
+    if singular_values is None:
+        if np.isfinite(W).all():
+            singular_values = np.linalg.svd(W.astype(np.float64), compute_uv=False)
+        else:  # a diverged model: kept as it is, as asked; it has no spectrum to report
+            singular_values = np.full(min(W.shape), np.nan)
     return HeadFit(
         W.astype(float_dtype(W), copy=False), None, lap, singular_values, singular_values
     )
@@ -525,9 +546,7 @@ def fit_head(
         lower_from=paper_lower_from(k, lap),
     )
     singular_values = stats.singular_values
-    unchanged = HeadFit(
-        np.asarray(W, dtype=stats.dtype), None, lap, singular_values, singular_values
-    )
+    unchanged = unchanged_head(W, lap, singular_values)
     if stats.rank < 2:
         warnings.warn(
             f"The weight matrix has rank {stats.rank} (binary or degenerate model): LIP needs "

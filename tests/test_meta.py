@@ -389,12 +389,17 @@ def test_rows_left_unscored_change_no_prediction(monkeypatch, estimator, lap, po
     Z = project_rows(X, slice(None), stats.U, True)
     candidates = list(range(1, stats.rank))
     scored = []
-    rows_to_score = _head._rows_to_score
-    monkeypatch.setattr(
-        _head, "_rows_to_score", lambda *args: scored.append(rows_to_score(*args)) or scored[-1]
-    )
+    rows_to_score = _head._TailShifts.rows_to_score
+
+    def recording(self, Z, scores):
+        scored.append(rows_to_score(self, Z, scores))
+        return scored[-1]
+
+    monkeypatch.setattr(_head._TailShifts, "rows_to_score", recording)
     predicted = candidate_predictions(Z, stats, candidates, lap)
-    monkeypatch.setattr(_head, "_rows_to_score", lambda Z, *args: np.ones(len(Z), dtype=bool))
+    monkeypatch.setattr(
+        _head._TailShifts, "rows_to_score", lambda self, Z, scores: np.ones(len(Z), dtype=bool)
+    )
     every_row = candidate_predictions(Z, stats, candidates, lap)
     for k in [None, *candidates]:
         np.testing.assert_array_equal(predicted[k], every_row[k])
